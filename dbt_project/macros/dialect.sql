@@ -1,0 +1,121 @@
+{#-
+    Every SQL dialect difference of the project sits here, behind
+    adapter.dispatch, with a DuckDB (default) and a Spark implementation.
+    Models never branch on target.type.
+-#}
+
+{#- Local calendar date of a UTC instant in an IANA time zone (DST-correct). -#}
+{% macro local_date(ts_expr, tz_expr) %}
+    {{- return(adapter.dispatch("local_date", "ochre_analytics")(ts_expr, tz_expr)) -}}
+{% endmacro %}
+
+{% macro default__local_date(ts_expr, tz_expr) -%}
+    cast(timezone({{ tz_expr }}, {{ ts_expr }}) as date)
+{%- endmacro %}
+
+{% macro spark__local_date(ts_expr, tz_expr) -%}
+    to_date(from_utc_timestamp({{ ts_expr }}, {{ tz_expr }}))
+{%- endmacro %}
+
+
+{#- True when the expression is a time zone name the engine knows. -#}
+{% macro is_known_timezone(tz_expr) %}
+    {{- return(adapter.dispatch("is_known_timezone", "ochre_analytics")(tz_expr)) -}}
+{% endmacro %}
+
+{% macro default__is_known_timezone(tz_expr) -%}
+    ({{ tz_expr }} in (select name from pg_timezone_names()))
+{%- endmacro %}
+
+{% macro spark__is_known_timezone(tz_expr) -%}
+    (from_utc_timestamp(timestamp'2000-01-01 00:00:00', {{ tz_expr }}) is not null)
+{%- endmacro %}
+
+
+{#- Exact median: the mean of the two middle values for an even count. -#}
+{% macro exact_median(expr) %}
+    {{- return(adapter.dispatch("exact_median", "ochre_analytics")(expr)) -}}
+{% endmacro %}
+
+{% macro default__exact_median(expr) -%}
+    quantile_cont({{ expr }}, 0.5)
+{%- endmacro %}
+
+{% macro spark__exact_median(expr) -%}
+    percentile({{ expr }}, 0.5)
+{%- endmacro %}
+
+
+{#- date_expr plus n_expr days (n may be negative). -#}
+{% macro add_days(date_expr, n_expr) %}
+    {{- return(adapter.dispatch("add_days", "ochre_analytics")(date_expr, n_expr)) -}}
+{% endmacro %}
+
+{% macro default__add_days(date_expr, n_expr) -%}
+    cast(({{ date_expr }}) + cast({{ n_expr }} as integer) as date)
+{%- endmacro %}
+
+{% macro spark__add_days(date_expr, n_expr) -%}
+    date_add({{ date_expr }}, cast({{ n_expr }} as int))
+{%- endmacro %}
+
+
+{#- Seconds from ts_from to ts_to, as a double. -#}
+{% macro seconds_between(ts_from, ts_to) %}
+    {{- return(adapter.dispatch("seconds_between", "ochre_analytics")(ts_from, ts_to)) -}}
+{% endmacro %}
+
+{% macro default__seconds_between(ts_from, ts_to) -%}
+    (epoch_us({{ ts_to }}) - epoch_us({{ ts_from }})) / 1000000.0
+{%- endmacro %}
+
+{% macro spark__seconds_between(ts_from, ts_to) -%}
+    (unix_micros({{ ts_to }}) - unix_micros({{ ts_from }})) / 1000000.0
+{%- endmacro %}
+
+
+{#- A date literal. -#}
+{% macro date_literal(iso_date) %}
+    {{- return(adapter.dispatch("date_literal", "ochre_analytics")(iso_date)) -}}
+{% endmacro %}
+
+{% macro default__date_literal(iso_date) -%}
+    cast('{{ iso_date }}' as date)
+{%- endmacro %}
+
+
+{#-
+    Keep one row per key: the one that sorts first by order_by.
+    relation_sql is a relation name or a parenthesised subquery.
+-#}
+{% macro dedup_latest(relation_sql, key_columns, order_by) %}
+    {{- return(adapter.dispatch("dedup_latest", "ochre_analytics")(relation_sql, key_columns, order_by)) -}}
+{% endmacro %}
+
+{% macro default__dedup_latest(relation_sql, key_columns, order_by) -%}
+    select * exclude (_dedup_rank)
+    from (
+        select
+            *,
+            row_number() over (
+                partition by {{ key_columns | join(", ") }}
+                order by {{ order_by }}
+            ) as _dedup_rank
+        from {{ relation_sql }}
+    ) as ranked
+    where _dedup_rank = 1
+{%- endmacro %}
+
+{% macro spark__dedup_latest(relation_sql, key_columns, order_by) -%}
+    select * except (_dedup_rank)
+    from (
+        select
+            *,
+            row_number() over (
+                partition by {{ key_columns | join(", ") }}
+                order by {{ order_by }}
+            ) as _dedup_rank
+        from {{ relation_sql }}
+    ) as ranked
+    where _dedup_rank = 1
+{%- endmacro %}

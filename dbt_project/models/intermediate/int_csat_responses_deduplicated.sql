@@ -1,0 +1,4 @@
+{{ deduplicated_select('csat_responses', [
+    {"column": "workspace_id", "parent": "int_workspaces_deduplicated", "key": "workspace_id", "reason": "unknown workspace"},
+    {"column": "conversation_id", "parent": "int_conversations_deduplicated", "key": "conversation_id", "reason": "unknown conversation"},
+]) }}

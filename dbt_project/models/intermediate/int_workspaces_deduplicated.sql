@@ -1,0 +1,1 @@
+{{ deduplicated_select('workspaces') }}

@@ -1,0 +1,133 @@
+with
+
+messages as (
+    select * from {{ ref('int_messages_localized') }}
+),
+
+samples as (
+    select * from {{ ref('int_first_response_samples') }}
+),
+
+csat as (
+    select * from {{ ref('int_csat_responses_daily_latest') }}
+),
+
+mentions as (
+    select * from {{ ref('int_mentions_localized') }}
+),
+
+outbound_replies as (
+    select * from messages
+    where is_outbound_reply
+),
+
+reply_counts as (
+    select
+        workspace_id,
+        author_agent_id as agent_id,
+        conversation_id,
+        created_date as activity_date,
+        count(*) as replies_sent,
+        sum(case when ai_assist = 'draft_sent' then 1 else 0 end) as ai_draft_sent_replies,
+        sum(case when ai_assist = 'draft_edited' then 1 else 0 end) as ai_draft_edited_replies,
+        sum(case when ai_assist = 'none' then 1 else 0 end) as scratch_replies
+    from outbound_replies
+    group by 1, 2, 3, 4
+),
+
+-- a CSAT response is credited to every agent who replied in the
+-- conversation before it was submitted
+csat_credits as (
+    select distinct
+        csat.workspace_id,
+        outbound_replies.author_agent_id as agent_id,
+        csat.conversation_id,
+        csat.submitted_date as activity_date,
+        csat.response_id,
+        csat.score,
+        csat.submitted_at,
+        csat.superseded_on
+    from csat
+    inner join outbound_replies
+        on csat.conversation_id = outbound_replies.conversation_id
+        and outbound_replies.created_at < csat.submitted_at
+),
+
+mention_counts as (
+    select
+        workspace_id,
+        mentioned_agent_id as agent_id,
+        conversation_id,
+        created_date as activity_date,
+        count(*) as mentions_received
+    from mentions
+    group by 1, 2, 3, 4
+),
+
+unioned as (
+    select
+        workspace_id, agent_id, conversation_id, activity_date,
+        replies_sent, ai_draft_sent_replies, ai_draft_edited_replies, scratch_replies,
+        0 as first_response_samples,
+        cast(null as double) as first_response_seconds,
+        0 as csat_responses,
+        cast(null as integer) as csat_score,
+        cast(null as {{ landing_sql_type("timestamp") }}) as csat_submitted_at,
+        cast(null as date) as csat_superseded_on,
+        0 as mentions_received
+    from reply_counts
+
+    union all
+
+    select
+        workspace_id, agent_id, conversation_id, replied_date,
+        0, 0, 0, 0,
+        1,
+        first_response_seconds,
+        0, null, null, null,
+        0
+    from samples
+
+    union all
+
+    select
+        workspace_id, agent_id, conversation_id, activity_date,
+        0, 0, 0, 0,
+        0, null,
+        1, score, submitted_at, superseded_on,
+        0
+    from csat_credits
+
+    union all
+
+    select
+        workspace_id, agent_id, conversation_id, activity_date,
+        0, 0, 0, 0,
+        0, null,
+        0, null, null, null,
+        mentions_received
+    from mention_counts
+),
+
+final as (
+    select
+        workspace_id,
+        agent_id,
+        conversation_id,
+        activity_date,
+        sum(replies_sent) as replies_sent,
+        sum(ai_draft_sent_replies) as ai_draft_sent_replies,
+        sum(ai_draft_edited_replies) as ai_draft_edited_replies,
+        sum(scratch_replies) as scratch_replies,
+        sum(first_response_samples) as first_response_samples,
+        max(first_response_seconds) as first_response_seconds,
+        sum(csat_responses) as csat_responses,
+        max(csat_score) as csat_score,
+        max(csat_submitted_at) as csat_submitted_at,
+        max(csat_superseded_on) as csat_superseded_on,
+        sum(mentions_received) as mentions_received
+    from unioned
+    group by 1, 2, 3, 4
+)
+
+select * from final

@@ -1,0 +1,103 @@
+with
+
+messages as (
+    select * from {{ ref('int_messages_localized') }}
+),
+
+samples as (
+    select * from {{ ref('int_first_response_samples') }}
+),
+
+csat as (
+    select * from {{ ref('int_csat_responses_daily_latest') }}
+),
+
+reply_counts as (
+    select
+        workspace_id,
+        conversation_id,
+        created_date as activity_date,
+        sum(case when is_outbound_reply then 1 else 0 end) as human_replies,
+        sum(case when is_ai_reply then 1 else 0 end) as ai_replies
+    from messages
+    where is_outbound_reply or is_ai_reply
+    group by 1, 2, 3
+),
+
+-- the local date on which a human first replied or the AI agent handed off
+human_takeover as (
+    select
+        conversation_id,
+        min(created_date) as human_takeover_date
+    from messages
+    where is_outbound_reply or is_handoff
+    group by 1
+),
+
+first_human_reply_samples as (
+    select
+        workspace_id,
+        conversation_id,
+        replied_date as activity_date,
+        min(first_response_seconds) as first_response_seconds
+    from samples
+    where is_conversation_first_human_reply
+    group by 1, 2, 3
+),
+
+unioned as (
+    select
+        workspace_id, conversation_id, activity_date,
+        human_replies, ai_replies,
+        cast(null as double) as first_response_seconds,
+        0 as csat_responses,
+        cast(null as integer) as csat_score,
+        cast(null as {{ landing_sql_type("timestamp") }}) as csat_submitted_at,
+        cast(null as date) as csat_superseded_on
+    from reply_counts
+
+    union all
+
+    select
+        workspace_id, conversation_id, activity_date,
+        0, 0,
+        first_response_seconds,
+        0, null, null, null
+    from first_human_reply_samples
+
+    union all
+
+    select
+        workspace_id, conversation_id, submitted_date,
+        0, 0,
+        null,
+        1, score, submitted_at, superseded_on
+    from csat
+),
+
+aggregated as (
+    select
+        workspace_id,
+        conversation_id,
+        activity_date,
+        sum(human_replies) as human_replies,
+        sum(ai_replies) as ai_replies,
+        max(first_response_seconds) as first_response_seconds,
+        sum(csat_responses) as csat_responses,
+        max(csat_score) as csat_score,
+        max(csat_submitted_at) as csat_submitted_at,
+        max(csat_superseded_on) as csat_superseded_on
+    from unioned
+    group by 1, 2, 3
+),
+
+final as (
+    select
+        aggregated.*,
+        human_takeover.human_takeover_date
+    from aggregated
+    left join human_takeover
+        on aggregated.conversation_id = human_takeover.conversation_id
+)
+
+select * from final

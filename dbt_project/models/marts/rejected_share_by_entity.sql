@@ -1,0 +1,49 @@
+{#- Share of each entity's landed records that were rejected; the publish gate reads it. -#}
+with
+
+rejected as (
+    select * from {{ ref('rejected_records') }}
+),
+
+{% for entity in landing_entities() %}
+{{ entity }}_read as (
+    select
+        '{{ entity }}' as entity,
+        count(*) as records_read
+    from {{ ref('stg_' ~ entity) }}
+),
+
+{% endfor %}
+records_read as (
+    {%- for entity in landing_entities() %}
+    select * from {{ entity }}_read
+    {{- "\n    union all" if not loop.last }}
+    {%- endfor %}
+),
+
+rejected_counts as (
+    select
+        entity,
+        count(*) as records_rejected
+    from rejected
+    group by 1
+),
+
+final as (
+    select
+        records_read.entity,
+        cast(records_read.records_read as bigint) as records_read,
+        cast(coalesce(rejected_counts.records_rejected, 0) as bigint) as records_rejected,
+        cast(
+            case
+                when records_read.records_read > 0
+                    then 1.0 * coalesce(rejected_counts.records_rejected, 0) / records_read.records_read
+                else 0.0
+            end as double
+        ) as rejected_share
+    from records_read
+    left join rejected_counts
+        on records_read.entity = rejected_counts.entity
+)
+
+select * from final

@@ -1,0 +1,83 @@
+{#- One row per workspace, as-of date and window, for every workspace (spec/metrics.md). -#}
+with
+
+workspaces as (
+    select * from {{ ref('workspaces') }}
+),
+
+periods as (
+    select * from {{ leaderboard_periods() }}
+),
+
+conversation_windows as (
+    select * from {{ ref('int_team_conversation_windows') }}
+),
+
+nps as (
+    select * from {{ ref('int_nps_responses_localized') }}
+    where submitted_date between {{ add_days(as_of_date(), -89) }} and {{ as_of_date() }}
+),
+
+nps_windows as (
+    select
+        nps.workspace_id,
+        periods.period_days,
+        count(*) as nps_responses,
+        sum(case when nps.score >= 9 then 1 else 0 end) as promoters,
+        sum(case when nps.score <= 6 then 1 else 0 end) as detractors
+    from nps
+    inner join periods
+        on nps.submitted_date >= {{ add_days(as_of_date(), "1 - periods.period_days") }}
+    group by 1, 2
+),
+
+joined as (
+    select
+        workspaces.workspace_id,
+        periods.period_days,
+        coalesce(conversation_windows.conversations_replied, 0) as conversations_replied,
+        coalesce(conversation_windows.ai_handled_conversations, 0) as ai_handled_conversations,
+        conversation_windows.median_first_response_seconds,
+        conversation_windows.csat_avg,
+        coalesce(conversation_windows.csat_responses, 0) as csat_responses,
+        coalesce(nps_windows.nps_responses, 0) as nps_responses,
+        nps_windows.promoters,
+        nps_windows.detractors,
+        coalesce(conversation_windows.prev_conversations_replied, 0) as prev_conversations_replied
+    from workspaces
+    cross join periods
+    left join conversation_windows
+        on workspaces.workspace_id = conversation_windows.workspace_id
+        and periods.period_days = conversation_windows.period_days
+    left join nps_windows
+        on workspaces.workspace_id = nps_windows.workspace_id
+        and periods.period_days = nps_windows.period_days
+),
+
+final as (
+    select
+        workspace_id,
+        {{ as_of_date() }} as as_of_date,
+        cast(period_days as integer) as period_days,
+        cast(conversations_replied as bigint) as conversations_replied,
+        cast(ai_handled_conversations as bigint) as ai_handled_conversations,
+        cast(
+            case
+                when conversations_replied > 0
+                    then 100.0 * ai_handled_conversations / conversations_replied
+            end as double
+        ) as ai_handled_pct,
+        cast(median_first_response_seconds as double) as median_first_response_seconds,
+        cast(csat_avg as double) as csat_avg,
+        cast(csat_responses as bigint) as csat_responses,
+        cast(
+            case
+                when nps_responses > 0 then 100.0 * (promoters - detractors) / nps_responses
+            end as double
+        ) as nps,
+        cast(nps_responses as bigint) as nps_responses,
+        cast(prev_conversations_replied as bigint) as prev_conversations_replied
+    from joined
+)
+
+select * from final

@@ -1,0 +1,2 @@
+-- depends_on: {{ source('landing', 'agents') }}
+{{ staging_select('agents') }}

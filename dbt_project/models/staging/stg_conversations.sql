@@ -1,0 +1,2 @@
+-- depends_on: {{ source('landing', 'conversations') }}
+{{ staging_select('conversations') }}

@@ -1,0 +1,2 @@
+-- depends_on: {{ source('landing', 'csat_responses') }}
+{{ staging_select('csat_responses') }}

@@ -1,0 +1,2 @@
+-- depends_on: {{ source('landing', 'mentions') }}
+{{ staging_select('mentions') }}

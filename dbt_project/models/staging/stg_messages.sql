@@ -1,0 +1,2 @@
+-- depends_on: {{ source('landing', 'messages') }}
+{{ staging_select('messages') }}

@@ -1,0 +1,2 @@
+-- depends_on: {{ source('landing', 'workspaces') }}
+{{ staging_select('workspaces') }}

@@ -1,0 +1,131 @@
+"""Response shapes (they are what /docs shows)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+
+class Me(BaseModel):
+    agent_id: str
+    agent_name: str | None
+    agent_role: str = Field(description="owner, admin or agent, from the published agents table")
+    agent_status: str
+    workspace_id: str
+    workspace_name: str | None
+    timezone: str | None
+    sees_whole_workspace: bool = Field(
+        description="true for owner/admin (every agent row), false for agent (own row only)"
+    )
+    as_of_date: dt.date | None
+    published_at: str | None
+
+
+class LeaderboardRow(BaseModel):
+    workspace_id: str
+    as_of_date: dt.date
+    period_days: int
+    agent_id: str
+    agent_name: str | None
+    agent_role: str | None
+    agent_status: str | None
+    conversations_handled: int
+    replies_sent: int
+    first_response_samples: int
+    median_first_response_seconds: float | None
+    csat_responses: int
+    csat_avg: float | None
+    ai_draft_sent_replies: int
+    ai_draft_edited_replies: int
+    scratch_replies: int
+    ai_assisted_reply_pct: float | None
+    mentions_received: int
+    prev_conversations_handled: int
+    team_median_first_response_seconds: float | None
+    team_csat_avg: float | None
+    team_ai_assisted_reply_pct: float | None
+    team_median_conversations_handled: float | None
+    load_quadrant: str | None
+
+
+class Window(BaseModel):
+    period_days: int
+    start: dt.date
+    end: dt.date
+
+
+class Leaderboard(BaseModel):
+    workspace_id: str
+    as_of_date: dt.date
+    window: Window
+    prior_window: Window
+    rows: list[LeaderboardRow]
+
+
+class TeamKpis(BaseModel):
+    workspace_id: str
+    workspace_name: str | None
+    as_of_date: dt.date
+    period_days: int
+    window: Window
+    prior_window: Window
+    conversations_replied: int
+    ai_handled_conversations: int
+    ai_handled_pct: float | None
+    median_first_response_seconds: float | None
+    csat_avg: float | None
+    csat_responses: int
+    nps: float | None
+    nps_responses: int
+    prev_conversations_replied: int
+
+
+class DailyPoint(BaseModel):
+    activity_date: dt.date
+    conversations_handled: int
+    replies_sent: int
+    first_response_samples: int
+    median_first_response_seconds: float | None = Field(
+        description="null on a day without first-response samples"
+    )
+    csat_responses: int
+    csat_score_sum: float
+    csat_avg: float | None = Field(description="csat_score_sum / csat_responses; null when 0")
+    ai_draft_sent_replies: int
+    ai_draft_edited_replies: int
+    scratch_replies: int
+    ai_assisted_reply_pct: float | None
+    mentions_received: int
+
+
+class LowCsatConversation(BaseModel):
+    conversation_id: str
+    score: float
+    submitted_at: str = Field(description="UTC, ISO 8601")
+    submitted_date: dt.date = Field(description="local date in the workspace's timezone")
+
+
+class AgentSummary(BaseModel):
+    agent_id: str
+    workspace_id: str
+    agent_name: str | None
+    agent_role: str | None
+    agent_status: str | None
+
+
+class AgentDetail(BaseModel):
+    agent: AgentSummary
+    as_of_date: dt.date
+    window: Window
+    prior_window: Window
+    leaderboard_row: LeaderboardRow | None = Field(
+        description="null when the agent has no row for this window (e.g. deactivated, idle)"
+    )
+    daily: list[DailyPoint] = Field(description="one point per date of the window, oldest first")
+    prior_daily: list[DailyPoint] = Field(description="one point per date of the prior window")
+    low_csat_conversations: list[LowCsatConversation]
+
+
+class ErrorMessage(BaseModel):
+    detail: str
