@@ -1,7 +1,5 @@
 """FastAPI app: read API over the published leaderboard file, plus the page at ``/``."""
 
-from __future__ import annotations
-
 import datetime as dt
 import os
 from pathlib import Path
@@ -56,6 +54,22 @@ PeriodParam = Annotated[
 ]
 
 
+def bearer_claims(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Claims:
+    """The verified claims of the bearer token (401 when missing, forged or expired)."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _fail(401, "missing bearer token")
+    try:
+        return verify_token(request.app.state.secret, credentials.credentials)
+    except TokenError as exc:
+        raise _fail(401, str(exc)) from exc
+
+
+ClaimsDep = Annotated[Claims, Depends(bearer_claims)]
+
+
 class Viewer:
     def __init__(self, row: dict[str, Any]) -> None:
         self.agent_id: str = row["agent_id"]
@@ -92,10 +106,14 @@ def windows(as_of: dt.date, days: int) -> tuple[models.Window, models.Window]:
 
 
 def publish_info(db: PublishedDB) -> dict[str, Any]:
-    row = db.row(
-        "SELECT as_of_date, CAST(published_at AS VARCHAR) AS published_at "
-        "FROM publish_metadata ORDER BY as_of_date DESC LIMIT 1"
-    )
+    """The as-of date of the published file (publish_metadata, else the leaderboard's)."""
+    try:
+        row = db.row(
+            "SELECT as_of_date, CAST(published_at AS VARCHAR) AS published_at "
+            "FROM publish_metadata ORDER BY as_of_date DESC LIMIT 1"
+        )
+    except duckdb.CatalogException:
+        row = None
     if row is None or row["as_of_date"] is None:
         fallback = db.row("SELECT max(as_of_date) AS as_of_date FROM agent_leaderboard")
         row = {"as_of_date": fallback["as_of_date"] if fallback else None, "published_at": None}
@@ -180,6 +198,7 @@ def create_app(
         static_url="/static-docs",
     )
     app.state.store = store
+    app.state.secret = secret_value
 
     @app.exception_handler(PublishedUnavailable)
     async def _unavailable(_: Request, exc: PublishedUnavailable) -> JSONResponse:
@@ -207,17 +226,6 @@ def create_app(
             response.headers["Cache-Control"] = "no-store"
         return response
 
-    def claims(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> Claims:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise _fail(401, "missing bearer token")
-        try:
-            return verify_token(secret_value, credentials.credentials)
-        except TokenError as exc:
-            raise _fail(401, str(exc)) from exc
-
-    ClaimsDep = Annotated[Claims, Depends(claims)]
     errors: dict[int | str, dict[str, Any]] = {
         code: {"model": models.ErrorMessage, "description": text}
         for code, text in {

@@ -1,0 +1,625 @@
+"""Great Expectations suites for the published tables, as code.
+
+One :class:`TableSuite` per published table (see ``docs/architecture.md``). A suite has
+three parts, because the runner reads large tables in chunks:
+
+* ``rows``: expectations that hold row by row or inside one chunk, run on every chunk of the
+  raw table (schema, keys, ranges, sets, freshness). Chunks are hash partitions of the
+  table's grain, so rows sharing a key always land in the same chunk and the compound
+  uniqueness check is global even when the table is chunked.
+* ``consistency``: cross-column checks, run on every chunk's *consistency frame*: the grain,
+  the involved columns cast to float64 (a null becomes NaN and never compares equal) and
+  derived columns (``reply_parts_sum``).
+* ``aggregates``: checks that need the whole table or other tables (one row per active agent
+  per window, rejected share per entity, volume against the trailing week). Their frames are
+  computed by DuckDB SQL on a read-only connection and then validated with GE.
+
+Everything here describes *what* is checked; :mod:`data_checks.runner` does the reading and
+the GE plumbing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import great_expectations.expectations as gxe
+import pandas as pd
+from great_expectations.expectations.expectation import Expectation
+
+PERIOD_DAYS = (7, 14, 30, 90)
+LOAD_QUADRANTS = ("workhorse", "underloaded", "drowning", "needs_context")
+AGENT_ROLES = ("owner", "admin", "agent")
+AGENT_STATUSES = ("active", "deactivated")
+ENTITIES = (
+    "workspaces",
+    "agents",
+    "conversations",
+    "messages",
+    "csat_responses",
+    "mentions",
+    "nps_responses",
+)
+
+DEFAULT_REJECTED_THRESHOLD = 0.01
+DAILY_ACTIVITY_DAYS = 180  # dbt var daily_activity_days
+LOW_CSAT_DAYS = 90  # dbt var low_csat_days
+VOLUME_TOLERANCE = 0.5  # warn beyond +-50 % of the trailing median
+VOLUME_HISTORY_DAYS = 7
+
+# The pandas dtype DuckDB gives for each contract type, as GE's ExpectColumnValuesToBeOfType
+# names it (it compares ``dtype.type``): BIGINT is int64 with or without nulls (numpy int64 or
+# pandas Int64), INTEGER int32, DATE datetime64[us], TIMESTAMPTZ a tz-aware Timestamp, VARCHAR
+# the pandas 3 ``str`` dtype (object when every value is null: then GE checks each value).
+PANDAS_TYPE = {
+    "VARCHAR": "str",
+    "BIGINT": "int64",
+    "INTEGER": "int32",
+    "DOUBLE": "float64",
+    "DATE": "datetime64",
+    "TIMESTAMPTZ": "Timestamp",
+}
+
+REPLY_PARTS = ("ai_draft_sent_replies", "ai_draft_edited_replies", "scratch_replies")
+REPLY_PARTS_SUM = "reply_parts_sum"
+
+Reader = Callable[[str, list[Any] | None], pd.DataFrame]
+"""``reader(sql, params) -> DataFrame``: runs one read-only query on the warehouse."""
+
+
+@dataclass(frozen=True)
+class TableContract:
+    """Columns (name, DuckDB type) in published order, and the grain."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+    grain: tuple[str, ...] = ()
+
+    @property
+    def column_names(self) -> list[str]:
+        return [name for name, _ in self.columns]
+
+    @property
+    def has_as_of_date(self) -> bool:
+        return "as_of_date" in self.column_names
+
+
+def _cols(spec: str) -> tuple[tuple[str, str], ...]:
+    """``"a VARCHAR, b BIGINT"`` -> ``(("a", "VARCHAR"), ("b", "BIGINT"))``."""
+    pairs = (item.split() for item in spec.split(","))
+    return tuple((name, type_) for name, type_ in pairs)
+
+
+CONTRACTS: dict[str, TableContract] = {
+    c.name: c
+    for c in (
+        TableContract(
+            "agent_leaderboard",
+            _cols(
+                "workspace_id VARCHAR, as_of_date DATE, period_days INTEGER, agent_id VARCHAR,"
+                " agent_name VARCHAR, agent_role VARCHAR, agent_status VARCHAR,"
+                " conversations_handled BIGINT, replies_sent BIGINT,"
+                " first_response_samples BIGINT, median_first_response_seconds DOUBLE,"
+                " csat_responses BIGINT, csat_avg DOUBLE, ai_draft_sent_replies BIGINT,"
+                " ai_draft_edited_replies BIGINT, scratch_replies BIGINT,"
+                " ai_assisted_reply_pct DOUBLE, mentions_received BIGINT,"
+                " prev_conversations_handled BIGINT, team_median_first_response_seconds DOUBLE,"
+                " team_csat_avg DOUBLE, team_ai_assisted_reply_pct DOUBLE,"
+                " team_median_conversations_handled DOUBLE, load_quadrant VARCHAR"
+            ),
+            ("workspace_id", "as_of_date", "period_days", "agent_id"),
+        ),
+        TableContract(
+            "team_kpis",
+            _cols(
+                "workspace_id VARCHAR, as_of_date DATE, period_days INTEGER,"
+                " conversations_replied BIGINT, ai_handled_conversations BIGINT,"
+                " ai_handled_pct DOUBLE, median_first_response_seconds DOUBLE,"
+                " csat_avg DOUBLE, csat_responses BIGINT, nps DOUBLE, nps_responses BIGINT,"
+                " prev_conversations_replied BIGINT"
+            ),
+            ("workspace_id", "as_of_date", "period_days"),
+        ),
+        TableContract(
+            "agent_daily_activity",
+            _cols(
+                "workspace_id VARCHAR, as_of_date DATE, agent_id VARCHAR, activity_date DATE,"
+                " conversations_handled BIGINT, replies_sent BIGINT,"
+                " first_response_samples BIGINT, median_first_response_seconds DOUBLE,"
+                " csat_responses BIGINT, csat_score_sum BIGINT, ai_draft_sent_replies BIGINT,"
+                " ai_draft_edited_replies BIGINT, scratch_replies BIGINT,"
+                " mentions_received BIGINT"
+            ),
+            ("agent_id", "activity_date"),
+        ),
+        TableContract(
+            "agent_low_csat_conversations",
+            _cols(
+                "workspace_id VARCHAR, as_of_date DATE, agent_id VARCHAR,"
+                " conversation_id VARCHAR, score INTEGER, submitted_at TIMESTAMPTZ,"
+                " submitted_date DATE"
+            ),
+            ("agent_id", "conversation_id"),
+        ),
+        TableContract(
+            "agents",
+            _cols(
+                "agent_id VARCHAR, workspace_id VARCHAR, agent_name VARCHAR,"
+                " agent_role VARCHAR, agent_status VARCHAR"
+            ),
+            ("agent_id",),
+        ),
+        TableContract(
+            "workspaces",
+            _cols("workspace_id VARCHAR, workspace_name VARCHAR, timezone VARCHAR"),
+            ("workspace_id",),
+        ),
+        # No grain in the contract: one row per rejected record, possibly several per line.
+        TableContract(
+            "rejected_records",
+            _cols(
+                "entity VARCHAR, source_file VARCHAR, line_number BIGINT,"
+                " record_id VARCHAR, reason VARCHAR"
+            ),
+        ),
+    )
+}
+
+PUBLISHED_TABLES: tuple[str, ...] = tuple(CONTRACTS)
+
+
+@dataclass
+class AggregateBatch:
+    """A frame computed from the whole warehouse, with the expectations to run on it.
+
+    ``skip_reason`` set means "not evaluated" (recorded as a skipped, successful result).
+    ``messages`` maps an expectation's position to a human message for the report.
+    """
+
+    frame: pd.DataFrame | None
+    expectations: list[Expectation] = field(default_factory=list)
+    index_columns: tuple[str, ...] = ()
+    messages: dict[int, str] = field(default_factory=dict)
+    skip_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AggregateCheck:
+    """A check on a global aggregate. ``build`` reads the warehouse and returns the batch.
+
+    ``column`` and ``expectation`` name the check in the report if ``build`` itself fails.
+    """
+
+    name: str
+    column: str | None
+    expectation: str
+    build: Callable[[Reader], AggregateBatch]
+    blocking: bool = True
+
+
+@dataclass
+class TableSuite:
+    table: str
+    contract: TableContract
+    rows: list[Expectation]
+    consistency: list[Expectation] = field(default_factory=list)
+    consistency_columns: tuple[str, ...] = ()
+    derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    aggregates: list[AggregateCheck] = field(default_factory=list)
+
+    def consistency_frame(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Grain + involved columns as float64 (null -> NaN) + derived sums, for one chunk."""
+        keys = [c for c in self.contract.grain if c in df.columns]
+        out = df[keys].copy()
+        for col in self.consistency_columns:
+            out[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+        for name, parts in self.derived.items():
+            total = pd.Series(0.0, index=df.index)
+            for part in parts:
+                total = total + pd.to_numeric(df[part], errors="coerce").astype("float64")
+            out[name] = total  # NaN if any part is null
+        return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    # DuckDB DATE reaches pandas as datetime64[us]; GE compares it with datetimes, not dates.
+    return dt.datetime(day.year, day.month, day.day)
+
+
+def _schema(contract: TableContract) -> list[Expectation]:
+    out: list[Expectation] = [
+        gxe.ExpectTableColumnsToMatchOrderedList(column_list=contract.column_names)
+    ]
+    for name, duck_type in contract.columns:
+        out.append(gxe.ExpectColumnValuesToBeOfType(column=name, type_=PANDAS_TYPE[duck_type]))
+    return out
+
+
+def _keys(contract: TableContract, *extra_not_null: str) -> list[Expectation]:
+    out: list[Expectation] = [
+        gxe.ExpectColumnValuesToNotBeNull(column=c) for c in (*contract.grain, *extra_not_null)
+    ]
+    if len(contract.grain) == 1:
+        out.append(gxe.ExpectColumnValuesToBeUnique(column=contract.grain[0]))
+    elif contract.grain:
+        out.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(contract.grain)))
+    return out
+
+
+def _between(columns: tuple[str, ...] | list[str], low: Any, high: Any) -> list[Expectation]:
+    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=low, max_value=high) for c in columns]
+
+
+def _counts(columns: tuple[str, ...]) -> list[Expectation]:
+    """Counts are never null (an idle agent shows zeros) and never negative."""
+    return [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in columns] + _between(
+        columns, 0, None
+    )
+
+
+def _fresh(as_of_date: dt.date) -> list[Expectation]:
+    day = _midnight(as_of_date)
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="as_of_date"),
+        gxe.ExpectColumnValuesToBeBetween(column="as_of_date", min_value=day, max_value=day),
+    ]
+
+
+def _in_set(column: str, values: tuple[Any, ...]) -> Expectation:
+    # Nulls are not checked here (ExpectColumnValuesToBeInSet ignores them).
+    return gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(values))
+
+
+def _a_ge_b(a: str, b: str) -> Expectation:
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=a, column_B=b, or_equal=True, ignore_row_if="neither"
+    )
+
+
+def _reply_parts_sum() -> Expectation:
+    return gxe.ExpectColumnPairValuesToBeEqual(
+        column_A="replies_sent",
+        column_B=REPLY_PARTS_SUM,
+        ignore_row_if="neither",
+        meta={"derived": f"{REPLY_PARTS_SUM} = " + " + ".join(REPLY_PARTS)},
+    )
+
+
+def _sql_date(day: dt.date) -> str:
+    return f"DATE '{day.isoformat()}'"
+
+
+def _periods_sql() -> str:
+    return "(SELECT unnest([" + ", ".join(str(p) for p in PERIOD_DAYS) + "]) AS period_days)"
+
+
+# --------------------------------------------------------------------------- aggregates
+
+
+def _coverage_check(
+    table: str, expected_sql: str, join_keys: tuple[str, ...], count_column: str, as_of: dt.date
+) -> AggregateCheck:
+    """Every expected key (x each window) has exactly one row of ``table`` for the as-of date."""
+    on = " AND ".join(f"t.{k} = e.{k}" for k in join_keys)
+    keys = ", ".join(f"e.{k}" for k in join_keys)
+    sql = f"""
+        WITH expected AS ({expected_sql}),
+        present AS (
+            SELECT {", ".join(join_keys)}, count(*) AS n
+            FROM {table} WHERE as_of_date = {_sql_date(as_of)}
+            GROUP BY ALL
+        )
+        SELECT {keys}, coalesce(t.n, 0) AS {count_column}
+        FROM expected e LEFT JOIN present t ON {on}
+        ORDER BY ALL
+    """
+
+    def build(read: Reader) -> AggregateBatch:
+        frame = read(sql, None)
+        return AggregateBatch(
+            frame,
+            [gxe.ExpectColumnValuesToBeBetween(column=count_column, min_value=1, max_value=1)],
+            index_columns=join_keys,
+        )
+
+    return AggregateCheck(
+        f"{table}.{count_column}", count_column, "expect_column_values_to_be_between", build
+    )
+
+
+def active_agent_windows_check(as_of: dt.date) -> AggregateCheck:
+    """One agent_leaderboard row per active agent (in ``agents``) per window."""
+    expected = (
+        "SELECT a.workspace_id, a.agent_id, w.period_days FROM agents a CROSS JOIN "
+        f"{_periods_sql()} w WHERE a.agent_status = 'active'"
+    )
+    return _coverage_check(
+        "agent_leaderboard",
+        expected,
+        ("workspace_id", "agent_id", "period_days"),
+        "leaderboard_rows",
+        as_of,
+    )
+
+
+def workspace_windows_check(as_of: dt.date) -> AggregateCheck:
+    """One team_kpis row per workspace per window, even without activity."""
+    expected = f"SELECT s.workspace_id, w.period_days FROM workspaces s CROSS JOIN {_periods_sql()} w"
+    return _coverage_check(
+        "team_kpis", expected, ("workspace_id", "period_days"), "team_kpis_rows", as_of
+    )
+
+
+def format_rejected_share(
+    entity: str, share: float | None, records_read: int | None, threshold: float
+) -> str:
+    """``messages: 5.0 % of 2,000 records rejected (threshold 1.0 %)``."""
+    if share is None or pd.isna(share):
+        return f"{entity}: no records read (threshold {threshold * 100:.1f} %)"
+    read = "?" if records_read is None or pd.isna(records_read) else f"{int(records_read):,}"
+    return (
+        f"{entity}: {share * 100:.1f} % of {read} records rejected "
+        f"(threshold {threshold * 100:.1f} %)"
+    )
+
+
+def rejected_share_check(threshold: float) -> AggregateCheck:
+    """Rejected share per entity at or under ``threshold``, from ``rejected_share_by_entity``."""
+    sql = (
+        "SELECT entity, records_read, records_rejected, rejected_share "
+        "FROM rejected_share_by_entity ORDER BY entity"
+    )
+
+    def build(read: Reader) -> AggregateBatch:
+        frame = read(sql, None)
+        exps: list[Expectation] = [gxe.ExpectColumnValuesToNotBeNull(column="entity")]
+        messages: dict[int, str] = {}
+        for row in frame.itertuples(index=False):
+            if row.entity is None or pd.isna(row.entity):
+                continue
+            message = format_rejected_share(
+                row.entity, row.rejected_share, row.records_read, threshold
+            )
+            entity = str(row.entity).replace("'", "")
+            messages[len(exps)] = message
+            exps.append(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="rejected_share",
+                    min_value=0,
+                    max_value=threshold,
+                    row_condition=f"entity == '{entity}'",
+                    condition_parser="pandas",
+                    meta={"entity": entity, "message": message},
+                )
+            )
+        return AggregateBatch(frame, exps, index_columns=("entity",), messages=messages)
+
+    return AggregateCheck(
+        "rejected_share_by_entity", "rejected_share", "expect_column_values_to_be_between", build
+    )
+
+
+def volume_check(
+    as_of: dt.date,
+    tolerance: float = VOLUME_TOLERANCE,
+    history_days: int = VOLUME_HISTORY_DAYS,
+) -> AggregateCheck:
+    """The as-of day's replies against the median of the trailing ``history_days`` totals.
+
+    A date without rows in agent_daily_activity is a day of zeros, so history is counted
+    from the table's first activity date: fewer than ``history_days`` days between it and the
+    as-of date means "not enough history" (skipped).
+    """
+    first_day = as_of - dt.timedelta(days=history_days)
+    days_sql = (
+        "SELECT activity_date, sum(replies_sent) AS replies FROM agent_daily_activity "
+        f"WHERE activity_date BETWEEN {_sql_date(first_day)} AND {_sql_date(as_of)} GROUP BY 1"
+    )
+    start_sql = "SELECT min(activity_date) AS first_date FROM agent_daily_activity"
+
+    def build(read: Reader) -> AggregateBatch:
+        start = read(start_sql, None)["first_date"].iloc[0]
+        totals = {
+            pd.Timestamp(r.activity_date).date(): int(r.replies)
+            for r in read(days_sql, None).itertuples(index=False)
+            if not pd.isna(r.replies)
+        }
+        trailing = [as_of - dt.timedelta(days=i) for i in range(history_days, 0, -1)]
+        known = 0 if pd.isna(start) else sum(d >= pd.Timestamp(start).date() for d in trailing)
+        if known < history_days:
+            return AggregateBatch(
+                None,
+                skip_reason=(
+                    f"not enough history: {known} prior day(s) of agent_daily_activity "
+                    f"before {as_of.isoformat()} (need {history_days})"
+                ),
+            )
+        median = float(statistics.median(totals.get(d, 0) for d in trailing))
+        today = totals.get(as_of, 0)
+        low, high = median * (1 - tolerance), median * (1 + tolerance)
+        frame = pd.DataFrame(
+            {
+                "activity_date": [_midnight(as_of)],
+                "replies_sent": [today],
+                "trailing_median_replies": [median],
+            }
+        )
+        change = "n/a" if median == 0 else f"{(today - median) / median * 100:+.1f} %"
+        message = (
+            f"replies on {as_of.isoformat()}: {today:,} vs median {median:,.1f} of the "
+            f"{history_days} prior days ({change}, allowed +-{tolerance * 100:.0f} %)"
+        )
+        exp = gxe.ExpectColumnSumToBeBetween(
+            column="replies_sent",
+            min_value=low,
+            max_value=high,
+            meta={"trailing_median": median, "tolerance": tolerance},
+        )
+        return AggregateBatch(frame, [exp], messages={0: message})
+
+    return AggregateCheck(
+        "agent_daily_activity.volume",
+        "replies_sent",
+        "expect_column_sum_to_be_between",
+        build,
+        blocking=False,
+    )
+
+
+# --------------------------------------------------------------------------- suites
+
+
+def build_suite(
+    table: str,
+    as_of_date: dt.date,
+    *,
+    threshold: float = DEFAULT_REJECTED_THRESHOLD,
+    daily_activity_days: int = DAILY_ACTIVITY_DAYS,
+    low_csat_days: int = LOW_CSAT_DAYS,
+    volume_tolerance: float = VOLUME_TOLERANCE,
+) -> TableSuite:
+    """The suite for one published table (KeyError for an unknown table)."""
+    c = CONTRACTS[table]
+    d = as_of_date
+    if table == "agent_leaderboard":
+        counts = (
+            "conversations_handled", "replies_sent", "first_response_samples", "csat_responses",
+            *REPLY_PARTS, "mentions_received", "prev_conversations_handled",
+        )  # fmt: skip
+        return TableSuite(
+            table,
+            c,
+            rows=[
+                *_schema(c),
+                *_keys(c),
+                *_fresh(d),
+                _in_set("period_days", PERIOD_DAYS),
+                _in_set("agent_role", AGENT_ROLES),
+                _in_set("agent_status", AGENT_STATUSES),
+                _in_set("load_quadrant", LOAD_QUADRANTS),
+                *_counts(counts),
+                *_between(
+                    ("median_first_response_seconds", "team_median_first_response_seconds"),
+                    0,
+                    None,
+                ),
+                *_between(("team_median_conversations_handled",), 0, None),
+                *_between(("ai_assisted_reply_pct", "team_ai_assisted_reply_pct"), 0, 100),
+                *_between(("csat_avg", "team_csat_avg"), 1, 5),
+            ],
+            consistency=[
+                _reply_parts_sum(),
+                _a_ge_b("conversations_handled", "first_response_samples"),
+            ],
+            consistency_columns=("replies_sent", "conversations_handled", "first_response_samples"),
+            derived={REPLY_PARTS_SUM: REPLY_PARTS},
+            aggregates=[active_agent_windows_check(d)],
+        )
+    if table == "team_kpis":
+        counts = (
+            "conversations_replied", "ai_handled_conversations", "csat_responses",
+            "nps_responses", "prev_conversations_replied",
+        )  # fmt: skip
+        return TableSuite(
+            table,
+            c,
+            rows=[
+                *_schema(c),
+                *_keys(c),
+                *_fresh(d),
+                _in_set("period_days", PERIOD_DAYS),
+                *_counts(counts),
+                *_between(("ai_handled_pct",), 0, 100),
+                *_between(("median_first_response_seconds",), 0, None),
+                *_between(("csat_avg",), 1, 5),
+                *_between(("nps",), -100, 100),
+            ],
+            consistency=[_a_ge_b("conversations_replied", "ai_handled_conversations")],
+            consistency_columns=("conversations_replied", "ai_handled_conversations"),
+            aggregates=[workspace_windows_check(d)],
+        )
+    if table == "agent_daily_activity":
+        counts = (
+            "conversations_handled", "replies_sent", "first_response_samples", "csat_responses",
+            "csat_score_sum", *REPLY_PARTS, "mentions_received",
+        )  # fmt: skip
+        oldest = _midnight(d - dt.timedelta(days=daily_activity_days - 1))
+        return TableSuite(
+            table,
+            c,
+            rows=[
+                *_schema(c),
+                *_keys(c, "workspace_id"),
+                *_fresh(d),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="activity_date", min_value=oldest, max_value=_midnight(d)
+                ),
+                *_counts(counts),
+                *_between(("median_first_response_seconds",), 0, None),
+            ],
+            consistency=[
+                _reply_parts_sum(),
+                _a_ge_b("conversations_handled", "first_response_samples"),
+            ],
+            consistency_columns=("replies_sent", "conversations_handled", "first_response_samples"),
+            derived={REPLY_PARTS_SUM: REPLY_PARTS},
+            aggregates=[volume_check(d, volume_tolerance)],
+        )
+    if table == "agent_low_csat_conversations":
+        oldest = _midnight(d - dt.timedelta(days=low_csat_days - 1))
+        return TableSuite(
+            table,
+            c,
+            rows=[
+                *_schema(c),
+                *_keys(c, "workspace_id", "score", "submitted_at", "submitted_date"),
+                *_fresh(d),
+                _in_set("score", (1, 2)),
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="submitted_date", min_value=oldest, max_value=_midnight(d)
+                ),
+            ],
+        )
+    if table == "agents":
+        return TableSuite(
+            table,
+            c,
+            rows=[
+                *_schema(c),
+                *_keys(c, "workspace_id", "agent_role", "agent_status"),
+                _in_set("agent_role", AGENT_ROLES),
+                _in_set("agent_status", AGENT_STATUSES),
+            ],
+        )
+    if table == "workspaces":
+        return TableSuite(table, c, rows=[*_schema(c), *_keys(c)])
+    if table == "rejected_records":
+        return TableSuite(
+            table,
+            c,
+            rows=[
+                *_schema(c),
+                *_keys(c, "entity", "source_file", "reason"),
+                _in_set("entity", ENTITIES),
+            ],
+            aggregates=[rejected_share_check(threshold)],
+        )
+    raise KeyError(table)
+
+
+def build_suites(
+    as_of_date: dt.date,
+    *,
+    threshold: float = DEFAULT_REJECTED_THRESHOLD,
+    tables: list[str] | tuple[str, ...] | None = None,
+    **options: Any,
+) -> dict[str, TableSuite]:
+    """All suites (or those of ``tables``), keyed by table name."""
+    names = PUBLISHED_TABLES if tables is None else tables
+    return {t: build_suite(t, as_of_date, threshold=threshold, **options) for t in names}

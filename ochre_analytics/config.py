@@ -1,0 +1,143 @@
+"""Every setting of the pipeline, in one place.
+
+Each setting has an environment variable and a default; the CLI flags override
+them. The dbt profile (``profiles.yml``) reads the same variables, so ``dbt
+build`` from the repository root and ``ochre-analytics run`` see the same paths.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""Repository root: holds dbt_project.yml and profiles.yml."""
+
+PUBLISHED_TABLES = (
+    "agent_leaderboard",
+    "team_kpis",
+    "agent_daily_activity",
+    "agent_low_csat_conversations",
+    "agents",
+    "workspaces",
+    "rejected_records",
+)
+"""Tables copied from the build database into the published file."""
+
+TARGETS = ("duckdb", "spark")
+
+
+class ConfigError(ValueError):
+    """A setting has a value the pipeline cannot use."""
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def parse_as_of(value: str | None) -> dt.date:
+    """YYYY-MM-DD, or yesterday in UTC when empty."""
+    if value is None or value == "":
+        return dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=1)
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(f"--as-of must be a date as YYYY-MM-DD, got {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse_dir: Path
+    target: str = "duckdb"
+    rejected_threshold: float = 0.01
+    duckdb_threads: int = 2
+    duckdb_memory_limit: str = "8GB"
+    lookback_days: int = 3
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Settings from environment variables, then explicit overrides (None = unset)."""
+        settings = cls(
+            landing_dir=Path(os.environ.get("OCHRE_LANDING_DIR") or "data/landing"),
+            warehouse_dir=Path(os.environ.get("OCHRE_WAREHOUSE_DIR") or "data/warehouse"),
+            target=os.environ.get("DBT_TARGET") or "duckdb",
+            rejected_threshold=_env_float("OCHRE_REJECTED_THRESHOLD", 0.01),
+            duckdb_threads=_env_int("OCHRE_DUCKDB_THREADS", 2),
+            duckdb_memory_limit=os.environ.get("OCHRE_DUCKDB_MEMORY_LIMIT") or "8GB",
+            lookback_days=_env_int("OCHRE_LOOKBACK_DAYS", 3),
+        )
+        given = {k: v for k, v in overrides.items() if v is not None}
+        for key in ("landing_dir", "warehouse_dir"):
+            if key in given:
+                given[key] = Path(given[key])  # type: ignore[arg-type]
+        settings = replace(settings, **given)  # type: ignore[arg-type]
+        return settings.resolved()
+
+    def resolved(self) -> Settings:
+        if self.target not in TARGETS:
+            raise ConfigError(f"unknown target {self.target!r}: use one of {', '.join(TARGETS)}")
+        if not 0 <= self.rejected_threshold <= 1:
+            raise ConfigError(
+                f"rejected threshold must be a share between 0 and 1, got {self.rejected_threshold}"
+            )
+        return replace(
+            self,
+            landing_dir=self.landing_dir.expanduser().resolve(),
+            warehouse_dir=self.warehouse_dir.expanduser().resolve(),
+        )
+
+    @property
+    def warehouse_db(self) -> Path:
+        """The dbt build database (write-audit-publish's staging area)."""
+        return self.warehouse_dir / "ochre.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.warehouse_dir / "published"
+
+    @property
+    def published_db(self) -> Path:
+        return self.published_dir / "leaderboard.duckdb"
+
+    def validation_dir(self, as_of: dt.date) -> Path:
+        return self.warehouse_dir / "validation" / as_of.isoformat()
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment variables the shipped dbt profile reads."""
+        env = {
+            "OCHRE_LANDING_DIR": str(self.landing_dir),
+            "OCHRE_WAREHOUSE_DIR": str(self.warehouse_dir),
+            "DBT_TARGET": self.target,
+            "OCHRE_DUCKDB_THREADS": str(self.duckdb_threads),
+            "OCHRE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+        env.update(self.extra_env)
+        return env
+
+    def dbt_vars(self, as_of: dt.date) -> dict[str, object]:
+        return {
+            "as_of_date": as_of.isoformat(),
+            "landing_dir": str(self.landing_dir),
+            "lookback_days": self.lookback_days,
+        }
