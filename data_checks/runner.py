@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 DEFAULT_CHUNK_ROWS = 1_000_000
 _EXAMPLES = 20  # partial unexpected values kept per check
 _LINE_EXAMPLES = 3  # of which shown in a failure line
+_INDEX_ROWS_LIMIT = 20_000  # frames up to this size report the keys of unexpected rows
 
 
 @dataclass
@@ -181,9 +182,10 @@ def validate(
     for table in PUBLISHED_TABLES if tables is None else list(tables):
         results += session.run_table(table, options)
     report = ValidationReport(day, str(db_path), results, threshold=threshold, out_dir=out)
+    report.seconds = time.perf_counter() - started
     if out is not None:
         session.write(report)
-    report.seconds = time.perf_counter() - started
+        report.seconds = time.perf_counter() - started
     log.info("data checks %s: %s", day, report.summary())
     return report
 
@@ -240,7 +242,6 @@ class _Session:
         self.duckdb_config = {
             "threads": int(os.environ.get("OCHRE_DUCKDB_THREADS", "2")),
             "memory_limit": os.environ.get("OCHRE_DUCKDB_MEMORY_LIMIT", "8GB"),
-            "TimeZone": "UTC",
             **(duckdb_config or {}),
         }
         self.out_dir = out_dir
@@ -469,11 +470,12 @@ class _GE:
             suite = gx.ExpectationSuite(name=suite_name, expectations=list(expectations))
             self._suites[suite_name] = self.context.suites.add(suite)
         self._assets += 1
-        asset = self.datasource.add_dataframe_asset(f"{self._assets:03d} {batch_name}")
+        name = f"{self._assets:03d}_{_slug(batch_name)}"
+        asset = self.datasource.add_dataframe_asset(name)
         batch_definition = asset.add_batch_definition_whole_dataframe("whole dataframe")
         definition = self.context.validation_definitions.add(
             gx.ValidationDefinition(
-                name=f"{self._assets:03d} {batch_name}",
+                name=name,
                 data=batch_definition,
                 suite=self._suites[suite_name],
             )
@@ -482,7 +484,9 @@ class _GE:
             "result_format": "SUMMARY",
             "partial_unexpected_count": _EXAMPLES,
         }
-        if index_columns:
+        # GE builds the index list of *every* unexpected row (about 50 us each): only on
+        # small frames, or a column failing on a million rows would take minutes.
+        if index_columns and len(frame) <= _INDEX_ROWS_LIMIT:
             result_format["unexpected_index_column_names"] = list(index_columns)
         return definition.run(
             batch_parameters={"dataframe": frame}, result_format=result_format, run_id=self.run_id
@@ -633,7 +637,7 @@ def _ident(name: str) -> str:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", text).strip("_")
 
 
 def _exc_text(exc: BaseException) -> str:

@@ -18,14 +18,21 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import socket
+import threading
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import uvicorn
 
 from ochre_api.visibility import create_visibility_view
 
+SECRET = "test-secret-for-the-api-tests-0123456789"
 AS_OF = dt.date(2026, 11, 20)
 FIRST_DAY = AS_OF - dt.timedelta(days=200)
 LAST_DAY = AS_OF + dt.timedelta(days=10)  # later as-of dates (publish tests) have data too
@@ -308,3 +315,28 @@ def publish(target: str | os.PathLike[str], *, as_of: dt.date = AS_OF) -> Path:
     build_published(tmp, as_of=as_of)
     os.replace(tmp, target)
     return target
+
+
+@contextmanager
+def running_server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Serve ``app`` with uvicorn in a thread on a free loopback port; yields the base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()

@@ -66,8 +66,14 @@ mention_counts as (
 
 unioned as (
     select
-        workspace_id, agent_id, conversation_id, activity_date,
-        replies_sent, ai_draft_sent_replies, ai_draft_edited_replies, scratch_replies,
+        workspace_id,
+        agent_id,
+        conversation_id,
+        activity_date,
+        replies_sent,
+        ai_draft_sent_replies,
+        ai_draft_edited_replies,
+        scratch_replies,
         0 as first_response_samples,
         cast(null as double) as first_response_seconds,
         0 as csat_responses,
@@ -80,31 +86,60 @@ unioned as (
     union all
 
     select
-        workspace_id, agent_id, conversation_id, replied_date,
-        0, 0, 0, 0,
-        1,
+        workspace_id,
+        agent_id,
+        conversation_id,
+        replied_date as activity_date,
+        0 as replies_sent,
+        0 as ai_draft_sent_replies,
+        0 as ai_draft_edited_replies,
+        0 as scratch_replies,
+        1 as first_response_samples,
         first_response_seconds,
-        0, null, null, null,
-        0
+        0 as csat_responses,
+        null as csat_score,
+        null as csat_submitted_at,
+        null as csat_superseded_on,
+        0 as mentions_received
     from samples
 
     union all
 
     select
-        workspace_id, agent_id, conversation_id, activity_date,
-        0, 0, 0, 0,
-        0, null,
-        1, score, submitted_at, superseded_on,
-        0
+        workspace_id,
+        agent_id,
+        conversation_id,
+        activity_date,
+        0 as replies_sent,
+        0 as ai_draft_sent_replies,
+        0 as ai_draft_edited_replies,
+        0 as scratch_replies,
+        0 as first_response_samples,
+        null as first_response_seconds,
+        1 as csat_responses,
+        score as csat_score,
+        submitted_at as csat_submitted_at,
+        superseded_on as csat_superseded_on,
+        0 as mentions_received
     from csat_credits
 
     union all
 
     select
-        workspace_id, agent_id, conversation_id, activity_date,
-        0, 0, 0, 0,
-        0, null,
-        0, null, null, null,
+        workspace_id,
+        agent_id,
+        conversation_id,
+        activity_date,
+        0 as replies_sent,
+        0 as ai_draft_sent_replies,
+        0 as ai_draft_edited_replies,
+        0 as scratch_replies,
+        0 as first_response_samples,
+        null as first_response_seconds,
+        0 as csat_responses,
+        null as csat_score,
+        null as csat_submitted_at,
+        null as csat_superseded_on,
         mentions_received
     from mention_counts
 ),

@@ -47,8 +47,11 @@ first_human_reply_samples as (
 
 unioned as (
     select
-        workspace_id, conversation_id, activity_date,
-        human_replies, ai_replies,
+        workspace_id,
+        conversation_id,
+        activity_date,
+        human_replies,
+        ai_replies,
         cast(null as double) as first_response_seconds,
         0 as csat_responses,
         cast(null as integer) as csat_score,
@@ -59,19 +62,31 @@ unioned as (
     union all
 
     select
-        workspace_id, conversation_id, activity_date,
-        0, 0,
+        workspace_id,
+        conversation_id,
+        activity_date,
+        0 as human_replies,
+        0 as ai_replies,
         first_response_seconds,
-        0, null, null, null
+        0 as csat_responses,
+        null as csat_score,
+        null as csat_submitted_at,
+        null as csat_superseded_on
     from first_human_reply_samples
 
     union all
 
     select
-        workspace_id, conversation_id, submitted_date,
-        0, 0,
-        null,
-        1, score, submitted_at, superseded_on
+        workspace_id,
+        conversation_id,
+        submitted_date as activity_date,
+        0 as human_replies,
+        0 as ai_replies,
+        null as first_response_seconds,
+        1 as csat_responses,
+        score as csat_score,
+        submitted_at as csat_submitted_at,
+        superseded_on as csat_superseded_on
     from csat
 ),
 

@@ -6,18 +6,18 @@ rejected as (
 ),
 
 {% for entity in landing_entities() %}
-{{ entity }}_read as (
-    select
-        '{{ entity }}' as entity,
-        count(*) as records_read
-    from {{ ref('stg_' ~ entity) }}
-),
+    {{ entity }}_read as (
+        select
+            '{{ entity }}' as entity,
+            count(*) as records_read
+        from {{ ref('stg_' ~ entity) }}
+    ),
 
 {% endfor %}
 records_read as (
     {%- for entity in landing_entities() %}
-    select * from {{ entity }}_read
-    {{- "\n    union all" if not loop.last }}
+        select * from {{ entity }}_read
+        {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 ),
 

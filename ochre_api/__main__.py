@@ -1,0 +1,5 @@
+import sys
+
+from ochre_api.cli import main
+
+sys.exit(main())

@@ -1,0 +1,703 @@
+/* Ochre leaderboard page: plain JS, inline SVG charts, no external resources. */
+(function () {
+  'use strict';
+
+  var TOKEN_KEY = 'ochre.token';
+  var PERIOD_KEY = 'ochre.period';
+  var PERIODS = [7, 14, 30, 90];
+  var SVGNS = 'http://www.w3.org/2000/svg';
+  var QUADRANTS = {
+    workhorse: { label: 'workhorse', color: '#2f855a' },
+    underloaded: { label: 'underloaded', color: '#2b6cb0' },
+    drowning: { label: 'drowning', color: '#c53030' },
+    needs_context: { label: 'needs context', color: '#805ad5' }
+  };
+  var ACCENT = '#b7791f';
+  var PRIOR = '#a0aec0';
+
+  var state = {
+    token: null,
+    me: null,
+    period: 30,
+    rows: [],
+    board: null,
+    team: null,
+    sort: { key: 'agent_name', dir: 1 },
+    seq: 0
+  };
+
+  // ---------- small helpers ----------
+
+  function $(id) { return document.getElementById(id); }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    setAttrs(node, attrs);
+    append(node, children);
+    return node;
+  }
+
+  function svgEl(tag, attrs, parent) {
+    var node = document.createElementNS(SVGNS, tag);
+    setAttrs(node, attrs);
+    if (parent) parent.appendChild(node);
+    return node;
+  }
+
+  function setAttrs(node, attrs) {
+    if (!attrs) return;
+    Object.keys(attrs).forEach(function (k) {
+      var v = attrs[k];
+      if (v === null || v === undefined || v === false) return;
+      if (k === 'text') node.textContent = v;
+      else if (k === 'className') node.setAttribute('class', v);
+      else node.setAttribute(k, v === true ? '' : String(v));
+    });
+  }
+
+  function append(node, children) {
+    if (children === null || children === undefined) return;
+    if (!Array.isArray(children)) children = [children];
+    children.forEach(function (c) {
+      if (c === null || c === undefined || c === false) return;
+      node.appendChild(typeof c === 'string' || typeof c === 'number'
+        ? document.createTextNode(String(c)) : c);
+    });
+  }
+
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
+
+  function pad2(n) { return (n < 10 ? '0' : '') + n; }
+
+  /** 45s, 10m, 1h 05m, 2d 03h */
+  function fmtDuration(seconds) {
+    if (seconds === null || seconds === undefined || isNaN(seconds)) return '—';
+    var s = Math.round(seconds);
+    if (s < 60) return s + 's';
+    var minutes = Math.round(s / 60);
+    if (minutes < 60) return minutes + 'm';
+    var hours = Math.floor(minutes / 60);
+    if (hours < 24) return hours + 'h ' + pad2(minutes % 60) + 'm';
+    return Math.floor(hours / 24) + 'd ' + pad2(hours % 24) + 'h';
+  }
+
+  function fmtNum(v, digits) {
+    if (v === null || v === undefined || isNaN(v)) return '—';
+    return Number(v).toLocaleString('en-US', {
+      minimumFractionDigits: digits || 0, maximumFractionDigits: digits || 0
+    });
+  }
+
+  function fmtPct(v) { return v === null || v === undefined ? '—' : fmtNum(v, 0) + '%'; }
+
+  function fmtCsat(avg, n) { return (avg === null || avg === undefined ? '—' : fmtNum(avg, 1)) + ' (' + fmtNum(n) + ')'; }
+
+  function fmtDate(iso) {
+    if (!iso) return '';
+    var p = iso.split('-');
+    var months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    return months[Number(p[1]) - 1] + ' ' + Number(p[2]);
+  }
+
+  function fmtWindow(w) { return fmtDate(w.start) + ' – ' + fmtDate(w.end); }
+
+  /** change vs prior: {text, cls} */
+  function change(cur, prev) {
+    if (cur === null || cur === undefined || prev === null || prev === undefined) {
+      return { text: '—', cls: 'flat' };
+    }
+    var d = cur - prev;
+    if (prev === 0) return d === 0 ? { text: '±0', cls: 'flat' } : { text: '+' + d + ' (new)', cls: 'up' };
+    var pct = Math.round(100 * d / prev);
+    if (d === 0) return { text: '±0', cls: 'flat' };
+    var sign = d > 0 ? '+' : '−';
+    return {
+      text: sign + Math.abs(d) + ' (' + sign + Math.abs(pct) + '%)',
+      cls: d > 0 ? 'up' : 'down'
+    };
+  }
+
+  function roleBadge(role, status) {
+    var out = [];
+    if (role && role !== 'agent') out.push(el('span', { className: 'badge role-' + role, text: role }));
+    if (status && status !== 'active') out.push(el('span', { className: 'badge status', text: status }));
+    return out;
+  }
+
+  // ---------- API ----------
+
+  function ApiError(status, message) { this.status = status; this.message = message; }
+
+  function api(path) {
+    return fetch(path, {
+      headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/json' },
+      cache: 'no-store'
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (body) {
+        if (!res.ok) throw new ApiError(res.status, (body && body.detail) || res.statusText);
+        return body;
+      });
+    });
+  }
+
+  function showMessage(text) {
+    var m = $('message');
+    m.textContent = text || '';
+    m.hidden = !text;
+  }
+
+  function handleError(err) {
+    if (err instanceof ApiError && (err.status === 401 || (err.status === 403 && !state.me))) {
+      signOut();
+      showMessage('Could not sign in: ' + err.message + '. Paste a valid token.');
+      return;
+    }
+    if (err instanceof ApiError && err.status === 503) {
+      showMessage('No data yet: ' + err.message);
+      return;
+    }
+    if (err instanceof ApiError) {
+      showMessage(err.message);
+      return;
+    }
+    showMessage('Something went wrong: ' + (err && err.message ? err.message : err));
+  }
+
+  // ---------- sign in / out ----------
+
+  function signIn(token) {
+    state.token = token.trim();
+    sessionStorage.setItem(TOKEN_KEY, state.token);
+    showMessage('');
+    return start();
+  }
+
+  function signOut() {
+    sessionStorage.removeItem(TOKEN_KEY);
+    state.token = null;
+    state.me = null;
+    $('app').hidden = true;
+    $('viewer').hidden = true;
+    $('login').hidden = false;
+    $('token-input').value = '';
+    if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+  }
+
+  function start() {
+    return api('/api/me').then(function (me) {
+      state.me = me;
+      $('login').hidden = true;
+      $('app').hidden = false;
+      $('viewer').hidden = false;
+      $('viewer-name').textContent = me.agent_name || me.agent_id;
+      $('viewer-role').textContent = me.agent_role;
+      $('viewer-role').className = 'badge role-' + me.agent_role;
+      $('title').textContent = me.workspace_name || me.workspace_id;
+      $('table-title').textContent = me.sees_whole_workspace ? 'Agents' : 'Your figures';
+      return route();
+    }).catch(handleError);
+  }
+
+  // ---------- routing ----------
+
+  function currentAgent() {
+    var m = /^#agent=(.+)$/.exec(location.hash);
+    return m ? decodeURIComponent(m[1]) : null;
+  }
+
+  function route() {
+    if (!state.me) return Promise.resolve();
+    var agentId = currentAgent();
+    $('board-view').hidden = !!agentId;
+    $('detail-view').hidden = !agentId;
+    updatePeriodButtons();
+    return agentId ? loadDetail(agentId) : loadBoard();
+  }
+
+  function setPeriod(p) {
+    state.period = p;
+    sessionStorage.setItem(PERIOD_KEY, String(p));
+    return route();
+  }
+
+  function updatePeriodButtons() {
+    Array.prototype.forEach.call(document.querySelectorAll('[data-period]'), function (b) {
+      var on = Number(b.getAttribute('data-period')) === state.period;
+      b.setAttribute('aria-pressed', on ? 'true' : 'false');
+      b.className = on ? 'active' : '';
+    });
+  }
+
+  function setSubtitle(asOf, window) {
+    $('subtitle').textContent = 'As of ' + asOf + ' · last ' + state.period + ' days (' +
+      fmtWindow(window) + ')';
+  }
+
+  // ---------- leaderboard ----------
+
+  function loadBoard() {
+    var seq = ++state.seq;
+    var q = '?period=' + state.period;
+    document.body.setAttribute('data-loading', 'true');
+    return Promise.all([api('/api/leaderboard' + q), api('/api/team' + q)]).then(function (res) {
+      if (seq !== state.seq) return;
+      state.board = res[0];
+      state.rows = res[0].rows;
+      state.team = res[1];
+      setSubtitle(res[0].as_of_date, res[0].window);
+      showMessage('');
+      renderTeamTiles(res[1]);
+      renderTable();
+      renderScatter(state.rows);
+    }).catch(handleError).then(function () {
+      if (seq === state.seq) {
+        document.body.setAttribute('data-loading', 'false');
+        document.body.setAttribute('data-period-loaded', String(state.period));
+      }
+    });
+  }
+
+  function tile(label, value, sub, cls) {
+    return el('div', { className: 'tile' + (cls ? ' ' + cls : '') }, [
+      el('div', { className: 'tile-label', text: label }),
+      el('div', { className: 'tile-value', text: value }),
+      sub ? (typeof sub === 'string' ? el('div', { className: 'tile-sub', text: sub }) : sub) : null
+    ]);
+  }
+
+  function changeSub(cur, prev, what) {
+    var c = change(cur, prev);
+    return el('div', { className: 'tile-sub' }, [
+      el('span', { className: 'delta ' + c.cls, text: c.text }),
+      ' vs prior ' + what
+    ]);
+  }
+
+  function renderTeamTiles(t) {
+    var box = $('team-tiles');
+    clear(box);
+    append(box, [
+      tile('Conversations replied', fmtNum(t.conversations_replied),
+        changeSub(t.conversations_replied, t.prev_conversations_replied, 'period')),
+      tile('Handled by AI alone', fmtPct(t.ai_handled_pct),
+        fmtNum(t.ai_handled_conversations) + ' conversations'),
+      tile('Median first response', fmtDuration(t.median_first_response_seconds),
+        'first human reply'),
+      tile('CSAT', t.csat_avg === null ? '—' : fmtNum(t.csat_avg, 1),
+        fmtNum(t.csat_responses) + ' responses'),
+      tile('NPS', t.nps === null ? '—' : fmtNum(t.nps, 0), fmtNum(t.nps_responses) + ' responses')
+    ]);
+  }
+
+  function sortValue(row, key) {
+    if (key === 'change') return row.conversations_handled - row.prev_conversations_handled;
+    if (key === 'agent_name') return (row.agent_name || row.agent_id).toLowerCase();
+    return row[key];
+  }
+
+  function sortedRows() {
+    var key = state.sort.key;
+    var dir = state.sort.dir;
+    return state.rows.slice().sort(function (a, b) {
+      var va = sortValue(a, key);
+      var vb = sortValue(b, key);
+      var na = va === null || va === undefined;
+      var nb = vb === null || vb === undefined;
+      if (na && nb) return byName(a, b);
+      if (na) return 1; // nulls last, either direction
+      if (nb) return -1;
+      if (key === 'csat_avg' && va === vb) { va = a.csat_responses; vb = b.csat_responses; }
+      if (va < vb) return -dir;
+      if (va > vb) return dir;
+      return byName(a, b);
+    });
+  }
+
+  function byName(a, b) {
+    var x = (a.agent_name || a.agent_id).toLowerCase();
+    var y = (b.agent_name || b.agent_id).toLowerCase();
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+
+  function renderTable() {
+    var tbody = document.querySelector('#leaderboard tbody');
+    clear(tbody);
+    Array.prototype.forEach.call(document.querySelectorAll('#leaderboard th'), function (th) {
+      var on = th.getAttribute('data-sort') === state.sort.key;
+      th.setAttribute('aria-sort', on ? (state.sort.dir > 0 ? 'ascending' : 'descending') : 'none');
+    });
+    var rows = sortedRows();
+    $('empty-board').hidden = rows.length > 0;
+    rows.forEach(function (r) {
+      var c = change(r.conversations_handled, r.prev_conversations_handled);
+      var total = r.ai_draft_sent_replies + r.ai_draft_edited_replies + r.scratch_replies;
+      var tr = el('tr', { 'data-agent-id': r.agent_id, tabindex: 0, title: 'Open ' + (r.agent_name || r.agent_id) }, [
+        el('td', { className: 'left' }, el('div', { className: 'agent' }, [
+          el('span', { className: 'dot', 'data-q': r.load_quadrant || 'none',
+            title: r.load_quadrant ? QUADRANTS[r.load_quadrant].label : 'no first-response sample' }),
+          el('span', { className: 'name', text: r.agent_name || r.agent_id })
+        ].concat(roleBadge(r.agent_role, r.agent_status)))),
+        el('td', { text: fmtNum(r.conversations_handled) }),
+        el('td', { text: fmtDuration(r.median_first_response_seconds) }),
+        el('td', { text: fmtCsat(r.csat_avg, r.csat_responses) }),
+        el('td', { className: 'ai' }, [
+          el('span', { className: 'ai-nums', text: r.ai_draft_sent_replies + ' / ' + r.ai_draft_edited_replies + ' / ' + r.scratch_replies }),
+          aiBar(r, total)
+        ]),
+        el('td', { text: fmtNum(r.mentions_received) }),
+        el('td', { className: 'delta ' + c.cls, text: c.text })
+      ]);
+      tr.addEventListener('click', function () { openAgent(r.agent_id); });
+      tr.addEventListener('keydown', function (e) { if (e.key === 'Enter') openAgent(r.agent_id); });
+      tbody.appendChild(tr);
+    });
+  }
+
+  function aiBar(r, total) {
+    var bar = svgEl('svg', { width: 90, height: 6, viewBox: '0 0 90 6', className: 'ai-bar', 'aria-hidden': 'true' });
+    if (!total) {
+      svgEl('rect', { x: 0, y: 0, width: 90, height: 6, rx: 3, fill: '#edf2f7' }, bar);
+      return bar;
+    }
+    var parts = [[r.ai_draft_sent_replies, ACCENT], [r.ai_draft_edited_replies, '#ecc94b'], [r.scratch_replies, '#cbd5e0']];
+    var x = 0;
+    parts.forEach(function (p) {
+      var w = 90 * p[0] / total;
+      if (w > 0) svgEl('rect', { x: x.toFixed(2), y: 0, width: w.toFixed(2), height: 6, fill: p[1] }, bar);
+      x += w;
+    });
+    return bar;
+  }
+
+  function openAgent(agentId) {
+    location.hash = 'agent=' + encodeURIComponent(agentId);
+  }
+
+  // ---------- scales ----------
+
+  function niceStep(max, ticks, steps) {
+    var raw = max / ticks;
+    if (steps) {
+      for (var i = 0; i < steps.length; i++) if (steps[i] >= raw) return steps[i];
+      return steps[steps.length - 1] * Math.ceil(raw / steps[steps.length - 1]);
+    }
+    var mag = Math.pow(10, Math.floor(Math.log10(raw || 1)));
+    var f = raw / mag;
+    var nice = f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10;
+    return nice * mag;
+  }
+
+  var DURATION_STEPS = [15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
+  function scale(maxValue, ticks, duration, minMax) {
+    var max = Math.max(maxValue || 0, minMax || 0);
+    if (max <= 0) max = duration ? 600 : 1;
+    var step = niceStep(max, ticks, duration ? DURATION_STEPS : null);
+    if (!duration && minMax && step < 1) step = 1;
+    var top = step * Math.ceil(max / step);
+    var values = [];
+    for (var v = 0; v <= top + step / 2; v += step) values.push(v);
+    return { max: top, ticks: values };
+  }
+
+  // ---------- scatter ----------
+
+  function renderScatter(rows) {
+    var box = $('scatter');
+    clear(box);
+    var W = 960, H = 360, m = { l: 64, r: 24, t: 16, b: 46 };
+    var pw = W - m.l - m.r, ph = H - m.t - m.b;
+    var pts = rows.filter(function (r) { return r.median_first_response_seconds !== null; });
+    var none = rows.filter(function (r) { return r.median_first_response_seconds === null; });
+    var teamX = rows.length ? rows[0].team_median_conversations_handled : null;
+    var teamY = rows.length ? rows[0].team_median_first_response_seconds : null;
+    var xs = scale(Math.max.apply(null, pts.map(function (r) { return r.conversations_handled; }).concat([teamX || 0])) * 1.1, 5, false, 4);
+    var ys = scale(Math.max.apply(null, pts.map(function (r) { return r.median_first_response_seconds; }).concat([teamY || 0])) * 1.1, 5, true);
+    function X(v) { return m.l + pw * v / xs.max; }
+    function Y(v) { return m.t + ph - ph * v / ys.max; }
+
+    var svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + H, className: 'chart scatter', role: 'img',
+      'aria-label': 'Conversations handled against median first response per agent' });
+    // quadrant shading, split at the team medians
+    if (teamX !== null && teamY !== null) {
+      var qx = X(teamX), qy = Y(teamY);
+      var quads = [
+        ['needs_context', m.l, m.t, qx - m.l, qy - m.t, 'start', m.l + 8, m.t + 16],
+        ['drowning', qx, m.t, m.l + pw - qx, qy - m.t, 'end', m.l + pw - 8, m.t + 16],
+        ['underloaded', m.l, qy, qx - m.l, m.t + ph - qy, 'start', m.l + 8, m.t + ph - 8],
+        ['workhorse', qx, qy, m.l + pw - qx, m.t + ph - qy, 'end', m.l + pw - 8, m.t + ph - 8]
+      ];
+      quads.forEach(function (q) {
+        var c = QUADRANTS[q[0]].color;
+        svgEl('rect', { x: q[1], y: q[2], width: Math.max(q[3], 0), height: Math.max(q[4], 0), fill: c, 'fill-opacity': 0.05 }, svg);
+        svgEl('text', { x: q[6], y: q[7], 'text-anchor': q[5], fill: c, className: 'quad-label', 'data-quadrant': q[0], text: QUADRANTS[q[0]].label }, svg);
+      });
+    }
+    axes(svg, xs, ys, X, Y, m, pw, ph, function (v) { return fmtNum(v); }, fmtDuration);
+    svgEl('text', { x: m.l + pw / 2, y: H - 8, 'text-anchor': 'middle', className: 'axis-title', text: 'Conversations handled' }, svg);
+    svgEl('text', { x: 14, y: m.t + ph / 2, 'text-anchor': 'middle', className: 'axis-title',
+      transform: 'rotate(-90 14 ' + (m.t + ph / 2) + ')', text: 'Median first response' }, svg);
+    if (teamX !== null) {
+      svgEl('line', { x1: X(teamX), x2: X(teamX), y1: m.t, y2: m.t + ph, className: 'median-line' }, svg);
+      svgEl('text', { x: X(teamX) + 4, y: m.t + ph - 22, className: 'median-label', text: 'team median ' + fmtNum(teamX, teamX % 1 ? 1 : 0) }, svg);
+    }
+    if (teamY !== null) {
+      svgEl('line', { x1: m.l, x2: m.l + pw, y1: Y(teamY), y2: Y(teamY), className: 'median-line' }, svg);
+      svgEl('text', { x: m.l + pw - 4, y: Y(teamY) - 5, 'text-anchor': 'end', className: 'median-label', text: 'team median ' + fmtDuration(teamY) }, svg);
+    }
+    pts.forEach(function (r) {
+      var q = QUADRANTS[r.load_quadrant] || { color: ACCENT, label: '' };
+      var g = svgEl('g', { className: 'point', 'data-agent-id': r.agent_id, tabindex: 0 }, svg);
+      var cx = X(r.conversations_handled), cy = Y(r.median_first_response_seconds);
+      svgEl('circle', { cx: cx, cy: cy, r: 7, fill: q.color, stroke: '#fff', 'stroke-width': 2 }, g);
+      var right = cx < m.l + pw - 120;
+      svgEl('text', { x: right ? cx + 11 : cx - 11, y: cy + 4, 'text-anchor': right ? 'start' : 'end', className: 'point-label', text: r.agent_name || r.agent_id }, g);
+      svgEl('title', { text: (r.agent_name || r.agent_id) + ': ' + r.conversations_handled + ' conversations, ' +
+        fmtDuration(r.median_first_response_seconds) + ' median first response' + (q.label ? ' (' + q.label + ')' : '') }, g);
+      g.addEventListener('click', function () { openAgent(r.agent_id); });
+    });
+    box.appendChild(svg);
+    var note = $('scatter-note');
+    note.hidden = none.length === 0;
+    note.textContent = none.length ? 'Not plotted (no first-response sample in this period): ' +
+      none.map(function (r) { return r.agent_name || r.agent_id; }).join(', ') + '.' : '';
+  }
+
+  function axes(svg, xs, ys, X, Y, m, pw, ph, fmtX, fmtY, xLabels) {
+    ys.ticks.forEach(function (v) {
+      svgEl('line', { x1: m.l, x2: m.l + pw, y1: Y(v), y2: Y(v), className: 'grid' }, svg);
+      svgEl('text', { x: m.l - 8, y: Y(v) + 4, 'text-anchor': 'end', className: 'tick', text: fmtY(v) }, svg);
+    });
+    if (xLabels) {
+      xLabels.forEach(function (l) {
+        svgEl('text', { x: l.x, y: m.t + ph + 18, 'text-anchor': l.anchor || 'middle', className: 'tick', text: l.text }, svg);
+      });
+    } else {
+      xs.ticks.forEach(function (v) {
+        svgEl('line', { x1: X(v), x2: X(v), y1: m.t, y2: m.t + ph, className: 'grid faint' }, svg);
+        svgEl('text', { x: X(v), y: m.t + ph + 18, 'text-anchor': 'middle', className: 'tick', text: fmtX(v) }, svg);
+      });
+    }
+    svgEl('line', { x1: m.l, x2: m.l + pw, y1: m.t + ph, y2: m.t + ph, className: 'axis' }, svg);
+  }
+
+  // ---------- drill-down ----------
+
+  function loadDetail(agentId) {
+    var seq = ++state.seq;
+    document.body.setAttribute('data-loading', 'true');
+    return api('/api/agents/' + encodeURIComponent(agentId) + '?period=' + state.period).then(function (d) {
+      if (seq !== state.seq) return;
+      showMessage('');
+      setSubtitle(d.as_of_date, d.window);
+      renderDetail(d);
+    }).catch(function (err) {
+      if (err instanceof ApiError && (err.status === 403 || err.status === 404)) {
+        $('detail-view').hidden = true;
+        showMessage(err.status === 403 ? 'You can only open your own figures.' : 'No such agent in your workspace.');
+        return;
+      }
+      handleError(err);
+    }).then(function () {
+      if (seq === state.seq) {
+        document.body.setAttribute('data-loading', 'false');
+        document.body.setAttribute('data-period-loaded', String(state.period));
+      }
+    });
+  }
+
+  function sum(points, key) { return points.reduce(function (a, p) { return a + (p[key] || 0); }, 0); }
+
+  function renderDetail(d) {
+    var a = d.agent, r = d.leaderboard_row;
+    $('detail-title').textContent = a.agent_name || a.agent_id;
+    var badges = $('detail-badges');
+    clear(badges);
+    append(badges, roleBadge(a.agent_role, a.agent_status));
+    if (r && r.load_quadrant) {
+      var q = QUADRANTS[r.load_quadrant];
+      badges.appendChild(el('span', { className: 'badge quad', 'data-q': r.load_quadrant, text: q ? q.label : r.load_quadrant }));
+    }
+
+    var tiles = $('detail-tiles');
+    clear(tiles);
+    if (r) {
+      append(tiles, [
+        tile('Conversations handled', fmtNum(r.conversations_handled),
+          changeSub(r.conversations_handled, r.prev_conversations_handled, 'period')),
+        tile('Replies sent', fmtNum(r.replies_sent), fmtNum(r.first_response_samples) +
+          (r.first_response_samples === 1 ? ' first-response sample' : ' first-response samples')),
+        tile('Median first response', fmtDuration(r.median_first_response_seconds),
+          'team ' + fmtDuration(r.team_median_first_response_seconds)),
+        tile('CSAT', fmtCsat(r.csat_avg, r.csat_responses),
+          'team ' + (r.team_csat_avg === null ? '—' : fmtNum(r.team_csat_avg, 1))),
+        tile('AI-assisted replies', fmtPct(r.ai_assisted_reply_pct),
+          r.ai_draft_sent_replies + ' as-is / ' + r.ai_draft_edited_replies + ' edited / ' +
+          r.scratch_replies + ' scratch · team ' + fmtPct(r.team_ai_assisted_reply_pct)),
+        tile('Mentions', fmtNum(r.mentions_received), 'by teammates')
+      ]);
+    } else {
+      tiles.appendChild(el('p', { className: 'muted', text: 'No leaderboard row for this period (no activity).' }));
+    }
+
+    var charts = $('detail-charts');
+    clear(charts);
+    var cur = d.daily, prev = d.prior_daily;
+    var labels = { cur: fmtWindow(d.window), prev: fmtWindow(d.prior_window) };
+    charts.appendChild(dailyChart(cur, prev, {
+      title: 'Volume', sub: 'conversations handled per day', key: 'conversations_handled',
+      fmtY: fmtNum, integer: true, bars: true, labels: labels,
+      headline: fmtNum(sum(cur, 'conversations_handled')) + ' · prior ' + fmtNum(sum(prev, 'conversations_handled'))
+    }));
+    charts.appendChild(dailyChart(cur, prev, {
+      title: 'First response', sub: 'median per day', key: 'median_first_response_seconds',
+      fmtY: fmtDuration, duration: true, labels: labels,
+      headline: r ? fmtDuration(r.median_first_response_seconds) : ''
+    }));
+    charts.appendChild(dailyChart(cur, prev, {
+      title: 'CSAT', sub: 'average score per day', key: 'csat_avg',
+      fmtY: function (v) { return fmtNum(v, 0); }, ticks: [0, 1, 2, 3, 4, 5], labels: labels,
+      headline: r ? fmtCsat(r.csat_avg, r.csat_responses) : ''
+    }));
+    charts.appendChild(dailyChart(cur, prev, {
+      title: 'AI assist', sub: 'share of replies from an AI draft', key: 'ai_assisted_reply_pct',
+      fmtY: function (v) { return fmtNum(v, 0) + '%'; }, ticks: [0, 25, 50, 75, 100], labels: labels,
+      headline: r ? fmtPct(r.ai_assisted_reply_pct) : ''
+    }));
+
+    var tbody = document.querySelector('#low-csat tbody');
+    clear(tbody);
+    d.low_csat_conversations.forEach(function (c) {
+      tbody.appendChild(el('tr', { 'data-conversation-id': c.conversation_id }, [
+        el('td', { className: 'left', text: c.submitted_at.replace('T', ' ').replace('Z', '') }),
+        el('td', { className: 'left', text: c.submitted_date }),
+        el('td', { className: 'left mono', text: c.conversation_id }),
+        el('td', {}, el('span', { className: 'score s' + Math.round(c.score), text: fmtNum(c.score, 0) }))
+      ]));
+    });
+    $('low-csat').hidden = d.low_csat_conversations.length === 0;
+    $('low-csat-empty').hidden = d.low_csat_conversations.length > 0;
+  }
+
+  /**
+   * One daily chart, this period against the prior one (aligned by day index).
+   * opts: {title, sub, key, fmtY, duration, integer, ticks, bars, headline, labels}
+   */
+  function dailyChart(cur, prev, opts) {
+    var W = 520, H = 200, m = { l: 52, r: 14, t: 12, b: 28 };
+    var pw = W - m.l - m.r, ph = H - m.t - m.b;
+    var n = cur.length;
+    var key = opts.key;
+    var values = cur.concat(prev).map(function (p) { return p[key]; })
+      .filter(function (v) { return v !== null && v !== undefined; });
+    var ys = opts.ticks ? { max: opts.ticks[opts.ticks.length - 1], ticks: opts.ticks }
+      : scale(Math.max.apply(null, values.concat([0])), 4, opts.duration, opts.integer ? 4 : 0);
+    var slot = pw / n;
+    function X(i) { return m.l + slot * (i + 0.5); }
+    function Y(v) { return m.t + ph - ph * v / ys.max; }
+    var svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + H, className: 'chart line', role: 'img',
+      'aria-label': opts.title + ', this period against the prior period' });
+    var mid = Math.floor((n - 1) / 2);
+    axes(svg, null, ys, X, Y, m, pw, ph, null, opts.fmtY, [
+      { x: m.l, text: fmtDate(cur[0].activity_date), anchor: 'start' },
+      { x: X(mid), text: fmtDate(cur[mid].activity_date) },
+      { x: m.l + pw, text: fmtDate(cur[n - 1].activity_date), anchor: 'end' }
+    ]);
+    if (opts.bars) {
+      var bw = Math.max(1, Math.min(slot * 0.7, 22));
+      cur.forEach(function (p, i) {
+        var v = p[key] || 0;
+        if (!v) return;
+        var r = svgEl('rect', { x: (X(i) - bw / 2).toFixed(1), y: Y(v).toFixed(1), width: bw.toFixed(1),
+          height: (Y(0) - Y(v)).toFixed(1), rx: Math.min(2, bw / 3), fill: ACCENT, 'fill-opacity': 0.85 }, svg);
+        svgEl('title', { text: p.activity_date + ': ' + opts.fmtY(v) }, r);
+      });
+      series(svg, prev, key, X, Y, PRIOR, true, n, opts.fmtY);
+    } else {
+      series(svg, prev, key, X, Y, PRIOR, true, n, opts.fmtY);
+      series(svg, cur, key, X, Y, ACCENT, false, n, opts.fmtY);
+    }
+    var card = el('div', { className: 'card chart-card', 'data-chart': key }, [
+      el('div', { className: 'card-head' }, [
+        el('h3', {}, [opts.title, el('span', { className: 'muted small', text: ' · ' + opts.sub })]),
+        el('span', { className: 'headline', text: opts.headline })
+      ]),
+      el('div', { className: 'legend' }, [
+        el('span', { className: 'key cur' + (opts.bars ? ' bar' : '') }), 'this period (' + opts.labels.cur + ')',
+        el('span', { className: 'key prev' }), 'prior period (' + opts.labels.prev + ')'
+      ])
+    ]);
+    card.appendChild(svg);
+    return card;
+  }
+
+  /** A line through the days that have a value (gaps are bridged), dots on the days. */
+  function series(svg, points, key, X, Y, color, dashed, n, fmtY) {
+    var d = '';
+    points.forEach(function (p, i) {
+      var v = p[key];
+      if (v === null || v === undefined) return;
+      d += (d ? 'L' : 'M') + X(i).toFixed(1) + ' ' + Y(v).toFixed(1) + ' ';
+    });
+    if (d) {
+      svgEl('path', { d: d, fill: 'none', stroke: color, 'stroke-width': dashed ? 1.4 : 2,
+        'stroke-opacity': dashed ? 0.9 : 0.75, 'stroke-dasharray': dashed ? '4 4' : null,
+        'stroke-linejoin': 'round', 'stroke-linecap': 'round' }, svg);
+    }
+    points.forEach(function (p, i) {
+      var v = p[key];
+      if (v === null || v === undefined) return;
+      if (dashed && n > 31) return;
+      var r = n > 31 ? 2.2 : dashed ? 3 : 4;
+      var c = svgEl('circle', { cx: X(i).toFixed(1), cy: Y(v).toFixed(1), r: r,
+        fill: dashed ? '#fff' : color, stroke: dashed ? color : '#fff',
+        'stroke-width': dashed ? 1.4 : n > 31 ? 0.5 : 1 }, svg);
+      svgEl('title', { text: p.activity_date + ': ' + fmtY(v) }, c);
+    });
+  }
+
+  // ---------- wiring ----------
+
+  function init() {
+    var params = new URLSearchParams(location.search);
+    var fromUrl = params.get('token');
+    if (fromUrl) {
+      sessionStorage.setItem(TOKEN_KEY, fromUrl.trim());
+      params.delete('token');
+      var qs = params.toString();
+      history.replaceState(null, '', location.pathname + (qs ? '?' + qs : '') + location.hash);
+    }
+    var p = Number(sessionStorage.getItem(PERIOD_KEY));
+    if (PERIODS.indexOf(p) >= 0) state.period = p;
+
+    $('login-form').addEventListener('submit', function (e) {
+      e.preventDefault();
+      var t = $('token-input').value;
+      if (t.trim()) signIn(t);
+    });
+    $('logout').addEventListener('click', function () { signOut(); showMessage(''); });
+    Array.prototype.forEach.call(document.querySelectorAll('[data-period]'), function (b) {
+      b.addEventListener('click', function () { setPeriod(Number(b.getAttribute('data-period'))); });
+    });
+    Array.prototype.forEach.call(document.querySelectorAll('#leaderboard th[data-sort]'), function (th) {
+      th.addEventListener('click', function () {
+        var key = th.getAttribute('data-sort');
+        if (state.sort.key === key) state.sort.dir = -state.sort.dir;
+        else state.sort = { key: key, dir: key === 'agent_name' ? 1 : -1 };
+        renderTable();
+      });
+    });
+    $('back').addEventListener('click', function (e) {
+      e.preventDefault();
+      history.pushState(null, '', location.pathname + location.search);
+      route();
+    });
+    window.addEventListener('hashchange', route);
+
+    state.token = sessionStorage.getItem(TOKEN_KEY);
+    if (state.token) start();
+    else $('login').hidden = false;
+  }
+
+  init();
+}());
