@@ -533,13 +533,14 @@ class _Merged:
                 self.observed.append(value)
         if "element_count" in result:
             self.is_map = True
-            for k in ("element_count", "unexpected_count", "missing_count"):
+        for k in ("element_count", "unexpected_count", "missing_count"):
+            if k in result:
                 self.counts[k] = self.counts.get(k, 0) + int(result.get(k) or 0)
-            room = _EXAMPLES - len(self.examples)
-            self.examples += _jsonable(result.get("partial_unexpected_list") or [])[:room]
-            room = _EXAMPLES - len(self.index_examples)
-            index_list = result.get("partial_unexpected_index_list") or []
-            self.index_examples += _jsonable(index_list)[:room]
+        room = _EXAMPLES - len(self.examples)
+        self.examples += _jsonable(result.get("partial_unexpected_list") or [])[:room]
+        room = _EXAMPLES - len(self.index_examples)
+        index_list = result.get("partial_unexpected_index_list") or []
+        self.index_examples += _jsonable(index_list)[:room]
 
     def result(self) -> CheckResult:
         kwargs = _jsonable(
@@ -551,6 +552,12 @@ class _Merged:
             observed["partial_unexpected_list"] = self.examples
             if self.index_examples and isinstance(self.index_examples[0], dict):
                 observed["partial_unexpected_index_list"] = self.index_examples
+        elif self.examples:  # e.g. distinct values not in the set
+            observed = {
+                "observed_value": self.observed[0] if len(self.observed) == 1 else self.observed,
+                "unexpected_count": self.counts.get("unexpected_count", len(self.examples)),
+                "partial_unexpected_list": self.examples,
+            }
         elif len(self.observed) == 1:
             observed = self.observed[0]
         else:
@@ -665,6 +672,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
     if isinstance(value, pd.Timestamp | dt.datetime):
         ts = pd.Timestamp(value)
         if ts.tzinfo is None and ts == ts.normalize():
@@ -674,9 +683,7 @@ def _jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, float) and math.isnan(value):
         return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, bool | int | float | str):
         return value
     return str(value)
 
@@ -692,6 +699,9 @@ def _describe(observed: Any) -> str:
             shown = "; ".join(_short(e) for e in examples[:_LINE_EXAMPLES])
             text += f", e.g. {shown}"
         return text
+    if isinstance(observed, dict) and "partial_unexpected_list" in observed:
+        shown = ", ".join(_short(e) for e in observed["partial_unexpected_list"])
+        return f"unexpected values: {shown}"
     return _short(observed)
 
 

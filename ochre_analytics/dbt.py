@@ -29,6 +29,7 @@ class ProgressPrinter:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
+        self.tests: dict[str, int] = {}
 
     def __call__(self, event: dict) -> None:
         info = event.get("info", {})
@@ -38,6 +39,11 @@ class ProgressPrinter:
         data = event.get("data", {})
         node = data.get("node_info", {})
         status = str(data.get("status") or node.get("node_status") or "").upper()
+        if kind == "test":
+            # hundreds of tests: count the passes, show only what did not pass
+            self.tests[status] = self.tests.get(status, 0) + 1
+            if status == "PASS":
+                return
         took = float(data.get("execution_time") or 0.0)
         total = data.get("total") or data.get("num_models") or 0
         index = data.get("index") or 0
@@ -46,6 +52,13 @@ class ProgressPrinter:
             f"{status:<6} {took:6.2f}s",
             file=self.stream,
             flush=True,
+        )
+
+    def summary(self) -> str:
+        if not self.tests:
+            return "no dbt tests ran"
+        return "dbt tests: " + ", ".join(
+            f"{count} {status.lower()}" for status, count in sorted(self.tests.items())
         )
 
 

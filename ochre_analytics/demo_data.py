@@ -33,10 +33,12 @@ import argparse
 import datetime as dt
 import gzip
 import json
+import operator
 import os
 import shutil
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -242,11 +244,11 @@ _HUMAN_WAIT[np.ix_([_C, _AI, _AIN, _HS, _HA], [_A, _B])] = True
 _IDS = {
     "ws": ("ws", 5, ""),
     "ag": ("ag", 7, ""),
-    "cv": ("cv", 9, ""),
+    "cv": ("cv", 10, ""),
     "ms": ("ms", 10, ""),
-    "cs": ("cs", 9, ""),
-    "mn": ("mn", 9, ""),
-    "np": ("np", 8, ""),
+    "cs": ("cs", 10, ""),
+    "mn": ("mn", 10, ""),
+    "np": ("np", 10, ""),
     "cust": ("customer.", 9, "@mail.example"),
 }
 
@@ -307,6 +309,12 @@ _SCHEMAS = {
     e: pa.schema([pa.field(c.name, _ARROW_TYPE[c.kind]) for c in cols])
     for e, cols in _LAYOUT.items()
 }
+# Parquet dictionary encoding only where values repeat (not for ids and timestamps)
+_DICT_COLS = {
+    e: [c.name for i, c in enumerate(cols)
+        if c.kind in ("lookup", "int") or (c.kind == "id" and i > 0 and c.ref != "cust")]
+    for e, cols in _LAYOUT.items()
+}
 
 # --------------------------------------------------------------------------------------
 # small helpers
@@ -351,6 +359,36 @@ def _digits(values: np.ndarray, width: int) -> np.ndarray:
         v //= 10_000
         pos -= take
     return out
+
+
+_DIG4_U32 = _DIG4.copy().view(np.uint32).ravel()
+_HEADS: dict[tuple[str, int], np.ndarray] = {}
+
+
+def _id_matrix(values: np.ndarray, prefix: str, width: int, suffix: str = "") -> np.ndarray:
+    """(n, len) uint8 matrix of prefix + zero-padded digits + suffix. When prefix and digits
+    fill whole 4-byte words, built from 4-byte gathers (ids of the big entities)."""
+    v = np.maximum(values, 0).astype(np.int64)
+    n, p = len(v), len(prefix)
+    head = 4 - p
+    if not suffix and head > 0 and (width - head) % 4 == 0:
+        key = (prefix, head)
+        if key not in _HEADS:
+            _HEADS[key] = np.frombuffer(
+                "".join(f"{prefix}{i:0{head}d}" for i in range(10 ** head)).encode(), np.uint32)
+        words = np.empty((n, 1 + (width - head) // 4), np.uint32)
+        rest = v
+        for j in range(words.shape[1] - 1, 0, -1):
+            words[:, j] = _DIG4_U32[rest % 10_000]
+            rest = rest // 10_000
+        words[:, 0] = _HEADS[key][rest]
+        return words.view(np.uint8).reshape(n, 4 * words.shape[1])
+    mat = np.empty((n, p + width + len(suffix)), np.uint8)
+    mat[:, :p] = np.frombuffer(prefix.encode(), np.uint8)
+    mat[:, p: p + width] = _digits(v, width)
+    if suffix:
+        mat[:, p + width:] = np.frombuffer(suffix.encode(), np.uint8)
+    return mat
 
 
 def _civil(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -403,14 +441,16 @@ def _segment_starts(counts: np.ndarray) -> np.ndarray:
 def _late(rng, t: np.ndarray, cap: np.ndarray, share: float) -> np.ndarray:
     """updated_at for records of which `share` arrive 1-3 days late (same UTC time of day
     or a little later on that day), never past the workspace's cap."""
-    n = len(t)
-    late = rng.random(n) < share
-    k = rng.integers(1, 4, n)
-    jitter = rng.integers(0, 1800, n) * _US
-    new = t + k * _DAY_US
+    late = np.flatnonzero(rng.random(len(t)) < share)
+    k = rng.integers(1, 4, len(late))
+    jitter = rng.integers(0, 1800, len(late)) * _US
+    new = t[late] + k * _DAY_US
     day_end = (new // _DAY_US + 1) * _DAY_US - 1
     new = np.minimum(new + jitter, day_end)
-    return np.where(late & (new <= cap), new, t)
+    out = t.copy()
+    ok = new <= cap[late]
+    out[late[ok]] = new[ok]
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -666,13 +706,15 @@ def _local_business_times(rng, world: _World, ws: np.ndarray, n: int,
     weekday = np.array([(world.start + dt.timedelta(days=int(i))).weekday() for i in d])
     w = np.where(weekday >= 5, 0.35, 1.0) * (1.0 + trend * d / max(days - 1, 1))
     day = _choice(rng, np.cumsum(w / w.sum()), n)
-    kind = rng.random(n)
-    business = 8 * 3600 + rng.beta(2.2, 2.2, n) * 10.5 * 3600
-    shoulder = np.where(rng.random(n) < 0.5, 6 * 3600 + rng.random(n) * 7200,
-                        18.5 * 3600 + rng.random(n) * 4 * 3600)
-    midnight = np.where(rng.random(n) < 0.5, 22.5 * 3600 + rng.random(n) * 5400,
-                        300 + rng.random(n) * 5100)
-    tod = np.where(kind < 0.84, business, np.where(kind < 0.95, shoulder, midnight))
+    u = rng.random((3, n))
+    # business hours 08:00-18:30, peaking around 13:00 (sum of two uniforms)
+    tod = 8 * 3600 + (u[1] + u[2]) * (5.25 * 3600)
+    shoulder = (u[0] >= 0.84) & (u[0] < 0.95)  # early morning or evening
+    tod = np.where(shoulder, np.where(u[1] < 0.5, 6 * 3600 + u[2] * 7200,
+                                      18.5 * 3600 + u[2] * 4 * 3600), tod)
+    midnight = u[0] >= 0.95  # 22:30-24:00 or 00:05-01:30
+    tod = np.where(midnight, np.where(u[1] < 0.5, 22.5 * 3600 + u[2] * 5400,
+                                      300 + u[2] * 5100), tod)
     local = (_epoch_us(world.start) // _US + day * _DAY_S + tod.astype(np.int64)) * _US
     return _local_to_utc(local, world.ws_tz[ws], world.tz_names)
 
@@ -718,7 +760,7 @@ def _gen_chunk(world: _World, seed: int, chunk: int, n: int, ctr: _Counters) -> 
                                  np.where(u < 0.90, _K_HUMAN, _K_OUTBOUND))),
                     np.where(u < 0.88, _K_HUMAN, _K_OUTBOUND))
     a, b = _pick_agents(rng, world, ws, start)
-    h_human = 1 + _choice(rng, np.cumsum([0.30, 0.30, 0.20, 0.12, 0.08]), n)
+    h_human = 1 + _choice(rng, np.cumsum([0.34, 0.30, 0.19, 0.11, 0.06]), n)
     h_out = _choice(rng, np.cumsum([0.25, 0.40, 0.25, 0.10]), n)
     rounds = np.where(kind == _K_AI, 0, np.where(kind == _K_OUTBOUND, h_out, h_human))
 
@@ -764,10 +806,11 @@ def _gen_chunk(world: _World, seed: int, chunk: int, n: int, ctr: _Counters) -> 
     gap[is_first] = 0
     cs = np.cumsum(gap)
     offset_s = cs - cs[m_first][mc]
-    frac_kind = rng.random(m)
-    frac = np.where(frac_kind < 0.70, 0,
-                    np.where(frac_kind < 0.95, rng.integers(1, 1000, m) * 1000,
-                             rng.integers(1, _US, m)))
+    # sub-second parts: none (70 %), milliseconds (25 %), microseconds (5 %)
+    frac = (rng.random(m) * (_US / 0.30)).astype(np.int64) - int(0.70 / 0.30 * _US)
+    frac = np.where(frac < 0, 0, np.where(frac < (25 / 30) * _US, frac // 1000 * 1000 + 1000,
+                                          frac))
+    frac = np.minimum(frac, _US - 1)
     t = start[mc] + offset_s * _US + frac
     # a deactivated agent never writes after deactivation: the teammate takes over
     moved = (author >= 0) & (t > world.ag_deact_at[np.maximum(author, 0)])
@@ -792,10 +835,11 @@ def _gen_chunk(world: _World, seed: int, chunk: int, n: int, ctr: _Counters) -> 
     author_type = _TOK_AUTHOR[tok].astype(np.int64)
     mtype = _TOK_MTYPE[tok].astype(np.int64)
     agent_reply = (author_type == 1) & (mtype == 0)
-    p_draft = world.ag_ai[np.maximum(author, 0)]
-    ua, ub = rng.random(m), rng.random(m)
-    assist = np.where(ua < p_draft, np.where(ub < 0.4, 1, 2), np.where(ub < 0.8, 0, -1))
-    assist = np.where(agent_reply, assist, -1)
+    assist = np.full(m, -1, np.int64)
+    ar = np.flatnonzero(agent_reply)
+    ua, ub = rng.random((2, len(ar)))
+    assist[ar] = np.where(ua < world.ag_ai[author[ar]], np.where(ub < 0.4, 1, 2),
+                          np.where(ub < 0.8, 0, -1))
     msg_ids = ctr.msg + np.arange(m, dtype=np.int64)
     ctr.msg += m
     conv_ids = ctr.conv + np.arange(n, dtype=np.int64)
@@ -943,7 +987,7 @@ def _gen_nps(world: _World, seed: int, conversations: int, ctr: _Counters) -> li
 # bad records
 # --------------------------------------------------------------------------------------
 
-_MISSING = {"ws": 99_999, "ag": 9_999_999, "cv": 999_999_999}
+_MISSING = {"ws": 99_999, "ag": 9_999_999, "cv": 9_999_999_999}
 
 
 def _missing_id(key: str, k: int) -> bytes:
@@ -1062,6 +1106,9 @@ class _Render:
     def __init__(self, world: _World):
         self.world = world
         self.arrow_tables = {k: _str_array(v) for k, v in world.tables.items()}
+        # workspace and agent ids: small domains, taken from a table instead of formatted
+        self.id_tables = {"ws": _id_strings(np.arange(world.n_ws), "ws"),
+                          "ag": _id_strings(np.arange(len(world.ag_ws)), "ag")}
         self.json_tables = {}
         for k, v in world.tables.items():
             enc = [json.dumps(s, ensure_ascii=False).encode() for s in v]
@@ -1082,7 +1129,11 @@ class _Render:
         for col in _LAYOUT[batch.entity]:
             v = batch.cols[col.name]
             if col.kind == "id":
-                arrays.append(_id_strings(v, col.ref))
+                table = self.id_tables.get(col.ref)
+                if table is not None and (not len(v) or v.max() < len(table)):
+                    arrays.append(table.take(pa.array(v, pa.int64(), mask=v < 0)))
+                else:
+                    arrays.append(_id_strings(v, col.ref))
             elif col.kind == "lookup":
                 idx = pa.array(v, pa.int64(), mask=v < 0)
                 arrays.append(self.arrow_tables[col.ref].take(idx))
@@ -1095,16 +1146,15 @@ class _Render:
         return pa.Table.from_arrays(arrays, schema=_SCHEMAS[batch.entity])
 
     # ---- JSON Lines
-    def jsonl(self, batch: _Batch) -> bytes:
+    def jsonl(self, batch: _Batch):
+        """The batch as JSON Lines, yielded in buffers of up to _JSON_BATCH lines."""
         n = len(batch)
-        out = []
         for lo in range(0, n, _JSON_BATCH):
             idx = np.arange(lo, min(n, lo + _JSON_BATCH))
             part = batch if (lo == 0 and n <= _JSON_BATCH) else batch.take(idx)
-            out.append(self._jsonl(part))
-        return b"".join(out)
+            yield self._jsonl(part)
 
-    def _jsonl(self, batch: _Batch) -> bytes:
+    def _jsonl(self, batch: _Batch) -> memoryview:
         n = len(batch)
         cols = _LAYOUT[batch.entity]
         ids = batch.cols[cols[0].name]
@@ -1136,9 +1186,7 @@ class _Render:
                 val = _ts_parts(np.where(null, 0, v), off, key)
             elif col.kind == "id":
                 null = v < 0
-                prefix, width, suffix = _IDS[col.ref]
-                val = [_const(n, b'"' + prefix.encode()), _fixed(_digits(np.maximum(v, 0), width)),
-                       _const(n, suffix.encode() + b'"')]
+                val = [_const(n, b'"'), _fixed(_id_matrix(v, *_IDS[col.ref])), _const(n, b'"')]
             elif col.kind == "lookup":
                 null = v < 0
                 mat, lens = self.json_tables[col.ref]
@@ -1170,10 +1218,9 @@ class _Render:
                                     extra))
             # invalid JSON variant 2: the key is not quoted
             if i == 1 and (broken == 2).any():
-                bad_key = np.broadcast_to(np.frombuffer(sep + col.name.encode() + b": ",
-                                                        np.uint8), (n, len(sep) + len(col.name) + 2))
+                bad_key = _const(n, sep + col.name.encode() + b": ", broken == 2)
                 key_part = (key_part[0], np.where(broken == 2, 0, key_part[1]))
-                parts.append((bad_key, np.where(broken == 2, bad_key.shape[1], 0)))
+                parts.append(bad_key)
             keep = ~omit
             parts.append((key_part[0], np.where(keep, key_part[1], 0)))
             parts.extend((m, np.where(keep, ln, 0)) for m, ln in val)
@@ -1196,45 +1243,93 @@ def _fixed(mat: np.ndarray):
     return mat, np.full(len(mat), mat.shape[1], np.int64)
 
 
-def _join(parts: list[tuple[np.ndarray, np.ndarray]]) -> bytes:
-    mat = np.hstack([p[0] for p in parts])
-    mask = np.hstack([np.arange(p[0].shape[1]) < p[1][:, None] for p in parts])
-    return mat[mask].tobytes()
+def _part_array(mat: np.ndarray, lens: np.ndarray):
+    """One piece of every line as a pyarrow string array (or a scalar when constant)."""
+    n, w = mat.shape
+    full = bool((lens == w).all())
+    if mat.strides[0] == 0:  # the same bytes on every row
+        text = mat[0].tobytes().decode()
+        if full:
+            return pa.scalar(text)
+        return _str_array(["", text]).take(pa.array((lens > 0).astype(np.int8)))
+    if full:
+        offsets = np.arange(0, (n + 1) * w, w, dtype=np.int32)
+        data = np.ascontiguousarray(mat)
+    else:
+        offsets = np.zeros(n + 1, np.int32)
+        np.cumsum(lens, out=offsets[1:])
+        data = mat[np.arange(w) < lens[:, None]]
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def _join(parts: list[tuple[np.ndarray, np.ndarray]]) -> memoryview:
+    """Concatenate the pieces row by row; return all rows as one buffer."""
+    out = pc.binary_join_element_wise(*[_part_array(m, ln) for m, ln in parts], "")
+    offsets = np.frombuffer(out.buffers()[1], np.int32)[out.offset: out.offset + len(out) + 1]
+    return memoryview(out.buffers()[2])[offsets[0]: offsets[-1]]
+
+
+_TS_TABLES: dict[str, np.ndarray] = {}
+
+
+def _ts_tables() -> dict[str, np.ndarray]:
+    """Lookup tables for timestamp text: time of day, fractions, UTC offsets."""
+    if not _TS_TABLES:
+        sod = np.arange(_DAY_S)
+        tod = np.empty((_DAY_S, 8), np.uint8)
+        tod[:, 0:2] = _digits(sod // 3600, 2)
+        tod[:, 2] = ord(":")
+        tod[:, 3:5] = _digits(sod // 60 % 60, 2)
+        tod[:, 5] = ord(":")
+        tod[:, 6:8] = _digits(sod % 60, 2)
+        _TS_TABLES["tod"] = tod.view(np.uint64).ravel()  # "HH:MM:SS"
+        k = np.arange(1000)
+        head = np.empty((1000, 4), np.uint8)
+        head[:, 0] = ord(".")
+        head[:, 1:] = _digits(k, 3)
+        _TS_TABLES["frac_head"] = head.view(np.uint32).ravel()  # ".fff"
+        _TS_TABLES["frac_tail"] = _digits(k, 3)  # "fff"
+        q = np.arange(-56, 57) * 900  # offsets from -14:00 to +14:00 in quarter hours
+        off = np.empty((len(q), 6), np.uint8)
+        off[:, 0] = np.where(q < 0, ord("-"), ord("+"))
+        off[:, 1:3] = _digits(np.abs(q) // 3600, 2)
+        off[:, 3] = ord(":")
+        off[:, 4:6] = _digits(np.abs(q) // 60 % 60, 2)
+        off[56, 0] = ord("+")
+        _TS_TABLES["offset"] = off
+    return _TS_TABLES
 
 
 def _ts_parts(us: np.ndarray, off_s: np.ndarray, style: np.ndarray):
     """'"YYYY-MM-DDTHH:MM:SS[.fff|.ffffff][Z|+hh:mm]"' pieces (style 0 Z, 1/4 offset,
     2 +00:00, 3 none)."""
+    tables = _ts_tables()
     n = len(us)
     wall = us + off_s * _US
     secs = np.floor_divide(wall, _US)
     frac = wall - secs * _US
     days = np.floor_divide(secs, _DAY_S)
     sod = secs - days * _DAY_S
-    y, mo, d = _civil(days)
+    # dates: a table of the few distinct days
+    d0 = int(days.min()) if n else 0
+    span = np.arange(d0, (int(days.max()) + 1) if n else 1)
+    y, mo, d = _civil(span)
+    date = np.empty((len(span), 12), np.uint8)
+    date[:, 0] = ord('"')
+    date[:, 1:5] = _digits(y, 4)
+    date[:, 5] = ord("-")
+    date[:, 6:8] = _digits(mo, 2)
+    date[:, 8] = ord("-")
+    date[:, 9:11] = _digits(d, 2)
+    date[:, 11] = ord("T")
     base = np.empty((n, 20), np.uint8)
-    base[:, 0] = ord('"')
-    base[:, 1:5] = _digits(y, 4)
-    base[:, 5] = ord("-")
-    base[:, 6:8] = _digits(mo, 2)
-    base[:, 8] = ord("-")
-    base[:, 9:11] = _digits(d, 2)
-    base[:, 11] = ord("T")
-    base[:, 12:14] = _digits(sod // 3600, 2)
-    base[:, 14] = ord(":")
-    base[:, 15:17] = _digits(sod // 60 % 60, 2)
-    base[:, 17] = ord(":")
-    base[:, 18:20] = _digits(sod % 60, 2)
+    base[:, :12] = date[days - d0]
+    base[:, 12:20] = tables["tod"][sod].view(np.uint8).reshape(n, 8)
     fr = np.empty((n, 7), np.uint8)
-    fr[:, 0] = ord(".")
-    fr[:, 1:] = _digits(frac, 6)
+    fr[:, :4] = tables["frac_head"][frac // 1000].view(np.uint8).reshape(n, 4)
+    fr[:, 4:] = tables["frac_tail"][frac % 1000]
     fr_len = np.where(frac == 0, 0, np.where(frac % 1000 == 0, 4, 7))
-    sfx = np.empty((n, 6), np.uint8)
-    sfx[:, 0] = np.where(off_s < 0, ord("-"), ord("+"))
-    a = np.abs(off_s)
-    sfx[:, 1:3] = _digits(a // 3600, 2)
-    sfx[:, 3] = ord(":")
-    sfx[:, 4:6] = _digits(a // 60 % 60, 2)
+    sfx = tables["offset"][np.clip(off_s // 900 + 56, 0, 112)]
     z = style == 0
     sfx[z, 0] = ord("Z")
     sfx_len = np.where(z, 1, np.where(style == 3, 0, 6))
@@ -1251,15 +1346,10 @@ def _str_array(values: list[str]) -> pa.Array:
 
 
 def _id_strings(v: np.ndarray, key: str) -> pa.Array:
-    prefix, width, suffix = _IDS[key]
     n = len(v)
     null = v < 0
-    w = len(prefix) + width + len(suffix)
-    mat = np.empty((n, w), np.uint8)
-    mat[:, : len(prefix)] = np.frombuffer(prefix.encode(), np.uint8)
-    mat[:, len(prefix): len(prefix) + width] = _digits(np.maximum(v, 0), width)
-    if suffix:
-        mat[:, len(prefix) + width:] = np.frombuffer(suffix.encode(), np.uint8)
+    mat = _id_matrix(v, *_IDS[key])
+    w = mat.shape[1]
     offsets = np.arange(0, (n + 1) * w, w, dtype=np.int32)
     validity = None
     nulls = int(null.sum())
@@ -1287,20 +1377,23 @@ class _Sink:
     def write_arrow(self, table: pa.Table) -> None:
         if self._pq is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._pq = pq.ParquetWriter(self.path, table.schema, compression="snappy")
+            self._pq = pq.ParquetWriter(self.path, table.schema, compression="zstd",
+                                        compression_level=1,
+                                        use_dictionary=_DICT_COLS[self.entity])
         self._pq.write_table(table, row_group_size=1 << 20)
         self.lines += table.num_rows
 
-    def write_bytes(self, data: bytes, lines: int) -> None:
+    def write_lines(self, buffers, lines: int) -> None:
         if self._fh is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._raw = open(self.path, "wb")  # noqa: SIM115 - closed in close()
             if self.ext == "jsonl.gz":
                 self._fh = gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0,
-                                         compresslevel=6)
+                                         compresslevel=3)
             else:
                 self._fh = self._raw
-        self._fh.write(data)
+        for data in buffers:
+            self._fh.write(data)
         self.lines += lines
 
     def close(self) -> None:
@@ -1334,7 +1427,7 @@ class _Layout:
             sink.write_arrow(self.render.arrow(batch))
         else:
             first_line = sink.lines + 1
-            sink.write_bytes(self.render.jsonl(batch), len(batch))
+            sink.write_lines(self.render.jsonl(batch), len(batch))
             if batch.reasons is not None:
                 ids = batch.cols[_LAYOUT[batch.entity][0].name]
                 rel = f"{batch.entity}/{sink.path.name}"
@@ -1425,30 +1518,35 @@ def _fmt_id(key: str, value: int) -> str:
 
 
 def _prepare_out(out: Path) -> None:
-    """Create `out`, or clear it if it holds a previous landing set; refuse anything else."""
+    """Create `out`, or empty it if it holds a landing set this module wrote before (it has
+    the marker file and nothing but entity folders of landing files); refuse anything else."""
     if out.exists() and not out.is_dir():
         raise DemoDataError(f"{out} exists and is not a directory")
     if out.is_dir():
-        entries = list(out.iterdir())
-        for entry in entries:
-            if entry.name == MARKER_FILE and entry.is_file():
-                continue
-            if entry.name not in ENTITIES or not entry.is_dir():
+        entries = sorted(out.iterdir())
+        if entries:
+            foreign = "" if (out / MARKER_FILE).is_file() else "no " + MARKER_FILE
+            for entry in entries:
+                if foreign:
+                    break
+                if entry.name == MARKER_FILE:
+                    continue
+                if entry.name not in ENTITIES or not entry.is_dir():
+                    foreign = repr(entry.name)
+                    break
+                for sub in entry.rglob("*"):
+                    if not (sub.is_file() and sub.name.endswith(_LANDING_SUFFIXES)):
+                        foreign = repr(str(sub.relative_to(out)))
+                        break
+            if foreign:
                 raise DemoDataError(
-                    f"{out} is not empty and does not look like a landing set "
-                    f"(found {entry.name!r}); choose an empty or new folder"
-                )
-            for sub in entry.rglob("*"):
-                if sub.is_file() and not sub.name.endswith(_LANDING_SUFFIXES):
-                    raise DemoDataError(
-                        f"{out} is not empty and does not look like a landing set "
-                        f"(found {sub.relative_to(out)}); choose an empty or new folder"
-                    )
-        for entry in entries:
-            if entry.is_dir():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
+                    f"{out} is not empty and is not a previous demo landing set ({foreign}); "
+                    f"choose an empty or new folder")
+            for entry in entries:
+                if entry.is_dir():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
     out.mkdir(parents=True, exist_ok=True)
     if not os.access(out, os.W_OK | os.X_OK):
         raise DemoDataError(f"cannot write to {out}: permission denied")
@@ -1494,19 +1592,12 @@ def generate(
     end = _parse_end(end_date)
     if fmt not in FORMATS:
         raise DemoDataError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    for name, value, lo, hi in (("workspaces", workspaces, 1, _MAX_WORKSPACES),
-                                ("days", days, 1, 3650)):
-        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-            raise DemoDataError(f"{name} must be an integer from {lo} to {hi}, got {value!r}")
+    workspaces = _int_arg("workspaces", workspaces, 1, _MAX_WORKSPACES)
+    days = _int_arg("days", days, 1, 3650)
     if conversations is None:
         conversations = _default_conversations(workspaces, days)
-    if (not isinstance(conversations, int) or isinstance(conversations, bool)
-            or not 1 <= conversations <= _MAX_CONVERSATIONS):
-        raise DemoDataError(
-            f"conversations must be an integer from 1 to {_MAX_CONVERSATIONS}, "
-            f"got {conversations!r}")
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise DemoDataError(f"seed must be a non-negative integer, got {seed!r}")
+    conversations = _int_arg("conversations", conversations, 1, _MAX_CONVERSATIONS)
+    seed = _int_arg("seed", seed, 0, 2**63 - 1)
     share = float(bad_message_share or 0.0)
     if not 0.0 <= share < 1.0:
         raise DemoDataError(f"bad message share must be in [0, 1), got {bad_message_share!r}")
@@ -1524,7 +1615,6 @@ def generate(
     def put(entity: str, slots: list[_Batch]) -> None:
         for slot, batch in enumerate(slots):
             layout.write(entity, slot, batch)
-        counts[entity] += len(slots[1])
 
     def put_bad(batch: _Batch) -> None:
         if not len(batch):
@@ -1534,6 +1624,15 @@ def generate(
         for reason in batch.reasons or []:
             per[reason] = per.get(reason, 0) + 1
 
+    def write_chunk(batches: dict, bad: _Batch | None) -> None:
+        for entity in ("conversations", "messages", "csat_responses", "mentions"):
+            put(entity, batches[entity])
+        if bad is not None:
+            put_bad(bad)
+        if bar is not None:
+            bar.update(batches["n_conversations"])
+            bar.set_postfix(messages=f"{layout.rows['messages']:,}", refresh=False)
+
     try:
         from tqdm import tqdm
     except ImportError:  # pragma: no cover - tqdm is a dependency
@@ -1542,16 +1641,22 @@ def generate(
     if progress and tqdm is not None:
         bar = tqdm(total=conversations, unit="conv", unit_scale=True, desc="demo-data",
                    file=sys.stderr, leave=True, mininterval=0.5)
+    # one writer thread: chunk k is rendered and written while chunk k+1 is generated
+    # (numpy and pyarrow release the GIL); at most two chunks are in memory
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-data-writer")
+    pending: Future | None = None
     try:
-        put("workspaces", world.workspaces)
-        put("agents", world.agents)
+        for entity, slots in (("workspaces", world.workspaces), ("agents", world.agents)):
+            put(entity, slots)
+            counts[entity] += len(slots[1])
         first: dict | None = None
         done, chunk = 0, 0
         while done < conversations:
             n = min(_CHUNK, conversations - done)
             batches = _gen_chunk(world, seed, chunk, n, ctr)
             for entity in ("conversations", "messages", "csat_responses", "mentions"):
-                put(entity, batches[entity])
+                counts[entity] += len(batches[entity][1])
+            bad = None
             if share > 0:
                 msgs = batches["messages"][1]
                 k = int(round(share * len(msgs)))
@@ -1560,20 +1665,25 @@ def generate(
                     reasons = [_MESSAGE_REASONS[i % len(_MESSAGE_REASONS)] for i in range(k)]
                     ids = ctr.msg + np.arange(k, dtype=np.int64)
                     ctr.msg += k
-                    put_bad(_bad_messages(_rng(seed, 5, chunk), src, reasons, ids, chunk))
+                    bad = _bad_messages(_rng(seed, 5, chunk), src, reasons, ids, chunk)
             if first is None:
                 first = {e: batches[e][1] for e in ("conversations", "messages", "mentions")}
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(write_chunk, batches, bad)
+            del batches, bad
             done += n
             chunk += 1
-            if bar is not None:
-                bar.update(n)
-                bar.set_postfix(messages=f"{counts['messages']:,}", refresh=False)
         nps = _gen_nps(world, seed, conversations, ctr)
+        counts["nps_responses"] += len(nps[1])
+        if pending is not None:
+            pending.result()
         put("nps_responses", nps)
         if bad_records and first is not None:
             for batch in _default_bad(bad_rng, world, first, nps[1], counts, ctr):
                 put_bad(batch)
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         files = layout.close()
         if bar is not None:
             bar.close()
@@ -1673,9 +1783,21 @@ def _default_bad(rng, world: _World, first: dict, nps: _Batch, counts: dict,
     return out
 
 
+def _int_arg(name: str, value: Any, lo: int, hi: int) -> int:
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = operator.index(value)
+    except TypeError:
+        raise DemoDataError(f"{name} must be an integer, got {value!r}") from None
+    if not lo <= number <= hi:
+        raise DemoDataError(f"{name} must be from {lo:,} to {hi:,}, got {number:,}")
+    return number
+
+
 def _parse_end(end_date: dt.date | str | None) -> dt.date:
     if end_date is None:
-        return dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=1)
+        return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     if isinstance(end_date, dt.datetime):
         return end_date.date()
     if isinstance(end_date, dt.date):

@@ -78,9 +78,9 @@ def rejected_share_findings(settings: Settings) -> list[str]:
 
 def build(settings: Settings, as_of: dt.date, *, full_refresh: bool, out: TextIO) -> None:
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
-    outcome = run_dbt(
-        args, settings, dbt_vars=settings.dbt_vars(as_of), callbacks=[ProgressPrinter(out)]
-    )
+    progress = ProgressPrinter(out)
+    outcome = run_dbt(args, settings, dbt_vars=settings.dbt_vars(as_of), callbacks=[progress])
+    print(f"    {progress.summary()}", file=out, flush=True)
     if not outcome.success:
         lines = outcome.failures or [outcome.exception or "dbt build failed"]
         raise PipelineError("build", lines)

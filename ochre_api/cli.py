@@ -136,7 +136,7 @@ def _lookup_workspaces(path: Path, agent_id: str) -> list[tuple[str, str]]:
             )
     except PublishedUnavailable as exc:
         raise CommandError(str(exc)) from exc
-    except Exception as exc:  # noqa: BLE001 - any DuckDB failure is one line for the user
+    except Exception as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CommandError(f"cannot read agents from {path}: {first}") from exc
     return [(r["workspace_id"], r["agent_status"]) for r in rows]

@@ -259,7 +259,7 @@ WHERE k.d BETWEEN $as_of - 179 AND $as_of
 ORDER BY k.agent_id, k.d;
 
 CREATE TABLE agent_low_csat_conversations AS
-SELECT workspace_id, $as_of AS as_of_date, agent_id, conversation_id, score::DOUBLE AS score,
+SELECT workspace_id, $as_of AS as_of_date, agent_id, conversation_id, score::INTEGER AS score,
        submitted_at::TIMESTAMPTZ AS submitted_at, submitted_date
 FROM ev_csat
 WHERE score <= 2 AND submitted_date BETWEEN $as_of - 89 AND $as_of

@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-
 from api_fixtures import SECRET, publish
+
 from ochre_api.cli import main
 from ochre_api.settings import DEV_SECRET
 
@@ -40,7 +40,7 @@ def one_error_line(err: str) -> str:
     return lines[0]
 
 
-def test_token_looks_up_the_workspace(with_secret, warehouse: Path, capsys) -> None:  # noqa: ANN001
+def test_token_looks_up_the_workspace(with_secret, warehouse: Path, capsys) -> None:
     assert main(["token", "--agent", "w2_admin", "--warehouse", str(warehouse)]) == 0
     token = capsys.readouterr().out.strip()
     claims = jwt.decode(token, SECRET, algorithms=["HS256"])
@@ -48,7 +48,7 @@ def test_token_looks_up_the_workspace(with_secret, warehouse: Path, capsys) -> N
     assert 12 * 3600 - 5 <= claims["exp"] - time.time() <= 12 * 3600
 
 
-def test_token_ttl_and_explicit_workspace(with_secret, warehouse: Path, capsys) -> None:  # noqa: ANN001
+def test_token_ttl_and_explicit_workspace(with_secret, warehouse: Path, capsys) -> None:
     args = ["token", "--agent", "w1_agent", "--workspace", "w1", "--ttl-hours", "1",
             "--warehouse", str(warehouse)]
     assert main(args) == 0
@@ -64,14 +64,14 @@ def test_token_ttl_and_explicit_workspace(with_secret, warehouse: Path, capsys) 
         (["--agent", "w1_agent", "--workspace", "w2"], "not in workspace 'w2'"),
     ],
 )
-def test_token_errors(with_secret, warehouse: Path, capsys, args, message) -> None:  # noqa: ANN001
+def test_token_errors(with_secret, warehouse: Path, capsys, args, message) -> None:
     assert main(["token", *args, "--warehouse", str(warehouse)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert message in one_error_line(captured.err)
 
 
-def test_token_without_published_file(with_secret, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+def test_token_without_published_file(with_secret, tmp_path: Path, capsys) -> None:
     assert main(["token", "--agent", "a1", "--warehouse", str(tmp_path)]) == 2
     assert "pass --workspace" in one_error_line(capsys.readouterr().err)
     assert main(["token", "--agent", "a1", "--workspace", "w9", "--warehouse", str(tmp_path)]) == 0
@@ -80,7 +80,7 @@ def test_token_without_published_file(with_secret, tmp_path: Path, capsys) -> No
 
 
 def test_secret_required_unless_dev_secret(
-    monkeypatch: pytest.MonkeyPatch, warehouse: Path, capsys  # noqa: ANN001
+    monkeypatch: pytest.MonkeyPatch, warehouse: Path, capsys
 ) -> None:
     monkeypatch.delenv("OCHRE_API_SECRET", raising=False)
     for command in (["token", "--agent", "w1_admin"], ["serve", "--port", "1"]):
@@ -93,7 +93,7 @@ def test_secret_required_unless_dev_secret(
     jwt.decode(captured.out.strip(), DEV_SECRET, algorithms=["HS256"])
 
 
-def test_serve_port_in_use(with_secret, warehouse: Path, capsys) -> None:  # noqa: ANN001
+def test_serve_port_in_use(with_secret, warehouse: Path, capsys) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -131,7 +131,8 @@ def test_serve_runs_the_app(warehouse: Path) -> None:
                 break
             except httpx.TransportError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(proc.stderr.read().decode() if proc.stderr else "")
+                    log = proc.stderr.read().decode() if proc.stderr else ""
+                    raise AssertionError(f"serve did not come up: {log}") from None
                 time.sleep(0.1)
         assert resp.status_code == 200
         assert resp.json()["agent_role"] == "admin"

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import jwt
 import pytest
+from api_fixtures import AS_OF, SECRET, publish
 from fastapi.testclient import TestClient
 
-from api_fixtures import AS_OF, SECRET, publish
 from ochre_api import create_app
 from ochre_api.auth import issue_token
 from ochre_api.settings import ConfigError

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import duckdb
 import httpx
-
 from api_fixtures import AS_OF, SECRET, build_published, publish, running_server
+
 from ochre_api import create_app
 from ochre_api.auth import issue_token
 

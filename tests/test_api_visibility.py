@@ -6,9 +6,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from api_fixtures import AGENTS, SECRET, build_published
 from fastapi.testclient import TestClient
 
-from api_fixtures import AGENTS, SECRET, build_published
 from ochre_api import create_app
 from ochre_api.auth import issue_token
 from ochre_api.visibility import VIEW_NAME, create_visibility_view

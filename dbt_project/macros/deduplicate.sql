@@ -4,11 +4,19 @@
 
     1. Records with a record-level reject reason (see stg_<entity>) are left
        out here; rejected_records lists them.
-    2. Of the remaining copies of one id, the one with the greatest
-       updated_at wins (ties: the later file, then the later line).
-    3. The winner is checked against the entities it points at; a dangling
-       reference sets reject_reason (downstream models keep only rows where
-       it is null).
+    2. Every remaining copy is checked against the entities it points at
+       (only their clean records): a dangling reference, or a reference to a
+       rejected parent, makes that copy bad (reject_reason set).
+    3. Of the good copies of one id, the one with the greatest updated_at
+       wins (ties: the later file, then the later line). A bad copy never
+       erases an older good copy: "bad copies are rejected, the newest good
+       copy wins".
+
+    Output: one row per id that has a good copy (reject_reason null), plus
+    one row per copy rejected for a reference (reject_reason set; an id may
+    appear on several such rows, and beside its clean row). Downstream models
+    keep only rows where reject_reason is null; rejected_records lists the
+    others.
 
     references: list of dicts
       column:    the column holding the reference
@@ -39,9 +47,38 @@
         where reject_reason is null
     ),
 
+    checked_copies as (
+        select
+            {%- for col in spec.columns %}
+            valid_copies.{{ col[0] }},
+            {%- endfor %}
+            valid_copies.source_file,
+            valid_copies.line_number,
+            {%- if references | length == 0 %}
+            cast(null as {{ landing_sql_type("string") }}) as reference_reason
+            {%- else %}
+            case
+                {%- for r in references %}
+                when valid_copies.{{ r.column }} is not null and ref_{{ loop.index }}.{{ r.key }} is null
+                    then '{{ r.reason }}'
+                {%- endfor %}
+            end as reference_reason
+            {%- endif %}
+        from valid_copies
+        {%- for r in references %}
+        left join {{ r.parent }} as ref_{{ loop.index }}
+            on valid_copies.{{ r.column }} = ref_{{ loop.index }}.{{ r.key }}
+        {%- endfor %}
+    ),
+
+    good_copies as (
+        select * from checked_copies
+        where reference_reason is null
+    ),
+
     latest as (
         {{ dedup_latest(
-            "valid_copies",
+            "good_copies",
             [spec.id],
             "updated_at desc, source_file desc, line_number desc"
         ) }}
@@ -50,25 +87,24 @@
     final as (
         select
             {%- for col in spec.columns %}
-            latest.{{ col[0] }},
+            {{ col[0] }},
             {%- endfor %}
-            latest.source_file,
-            latest.line_number,
-            {%- if references | length == 0 %}
-            cast(null as {{ landing_sql_type("string") }}) as reject_reason
-            {%- else %}
-            case
-                {%- for r in references %}
-                when latest.{{ r.column }} is not null and ref_{{ loop.index }}.{{ r.key }} is null
-                    then '{{ r.reason }}'
-                {%- endfor %}
-            end as reject_reason
-            {%- endif %}
+            source_file,
+            line_number,
+            reference_reason as reject_reason
         from latest
-        {%- for r in references %}
-        left join {{ r.parent }} as ref_{{ loop.index }}
-            on latest.{{ r.column }} = ref_{{ loop.index }}.{{ r.key }}
-        {%- endfor %}
+
+        union all
+
+        select
+            {%- for col in spec.columns %}
+            {{ col[0] }},
+            {%- endfor %}
+            source_file,
+            line_number,
+            reference_reason as reject_reason
+        from checked_copies
+        where reference_reason is not null
     )
 
     select * from final

@@ -13,6 +13,7 @@
     cast(timezone({{ tz_expr }}, {{ ts_expr }}) as date)
 {%- endmacro %}
 
+{#- Spark: needs the session time zone UTC (spark.sql.session.timeZone, set in profiles.yml). -#}
 {% macro spark__local_date(ts_expr, tz_expr) -%}
     to_date(from_utc_timestamp({{ ts_expr }}, {{ tz_expr }}))
 {%- endmacro %}
@@ -27,8 +28,17 @@
     ({{ tz_expr }} in (select name from pg_timezone_names()))
 {%- endmacro %}
 
+{#-
+    Spark fails the whole query on a zone the JVM does not know (even with
+    ANSI mode off), so the Spark check is membership in the list of the names
+    both DuckDB and the JVM know (macros/spark/timezones.sql).
+-#}
 {% macro spark__is_known_timezone(tz_expr) -%}
-    (from_utc_timestamp(timestamp'2000-01-01 00:00:00', {{ tz_expr }}) is not null)
+    ({{ tz_expr }} in (
+        {%- for name in spark_known_timezones() -%}
+            '{{ name }}'{{ ", " if not loop.last }}
+        {%- endfor -%}
+    ))
 {%- endmacro %}
 
 
@@ -70,7 +80,7 @@
 {%- endmacro %}
 
 {% macro spark__seconds_between(ts_from, ts_to) -%}
-    (unix_micros({{ ts_to }}) - unix_micros({{ ts_from }})) / 1000000.0
+    (unix_micros({{ ts_to }}) - unix_micros({{ ts_from }})) / cast(1000000 as double)
 {%- endmacro %}
 
 
@@ -106,11 +116,12 @@
     where _dedup_rank = 1
 {%- endmacro %}
 
+{#- Spark has no `* except`: carry the row as a struct and expand it again. -#}
 {% macro spark__dedup_latest(relation_sql, key_columns, order_by) -%}
-    select * except (_dedup_rank)
+    select _dedup_row.*
     from (
         select
-            *,
+            struct(*) as _dedup_row,
             row_number() over (
                 partition by {{ key_columns | join(", ") }}
                 order by {{ order_by }}

@@ -121,3 +121,18 @@
     {%- set root = var("landing_dir") | string -%}
     {{ return(root.rstrip("/") ~ "/" ~ entity) }}
 {% endmacro %}
+
+
+{#- A landed file's path relative to the landing folder (`messages/2026-11-20.jsonl`). -#}
+{% macro landing_relative_path(path_expr) %}
+    {{- return(adapter.dispatch("landing_relative_path", "ochre_analytics")(path_expr)) -}}
+{% endmacro %}
+
+{% macro default__landing_relative_path(path_expr) -%}
+    {%- set prefix = (var("landing_dir") | string).rstrip("/") ~ "/" -%}
+    case
+        when starts_with({{ path_expr }}, '{{ prefix | replace("'", "''") }}')
+            then substr({{ path_expr }}, {{ prefix | length + 1 }})
+        else {{ path_expr }}
+    end
+{%- endmacro %}

@@ -58,7 +58,7 @@
             {%- for col in spec.columns %}
             {{ col[0] }},
             {%- endfor %}
-            _source_file as source_file,
+            {{ landing_relative_path("_source_file") }} as source_file,
             _line_number as line_number,
             {{ landing_reject_reason(entity) }} as reject_reason
         from landed

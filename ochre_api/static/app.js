@@ -405,7 +405,7 @@
   function renderScatter(rows) {
     var box = $('scatter');
     clear(box);
-    var W = 960, H = 360, m = { l: 64, r: 24, t: 16, b: 46 };
+    var W = 960, H = 380, m = { l: 64, r: 84, t: 24, b: 46 };
     var pw = W - m.l - m.r, ph = H - m.t - m.b;
     var pts = rows.filter(function (r) { return r.median_first_response_seconds !== null; });
     var none = rows.filter(function (r) { return r.median_first_response_seconds === null; });
@@ -437,22 +437,35 @@
     svgEl('text', { x: m.l + pw / 2, y: H - 8, 'text-anchor': 'middle', className: 'axis-title', text: 'Conversations handled' }, svg);
     svgEl('text', { x: 14, y: m.t + ph / 2, 'text-anchor': 'middle', className: 'axis-title',
       transform: 'rotate(-90 14 ' + (m.t + ph / 2) + ')', text: 'Median first response' }, svg);
+    // team medians: dashed lines, labelled outside the plot so no point hides them
     if (teamX !== null) {
       svgEl('line', { x1: X(teamX), x2: X(teamX), y1: m.t, y2: m.t + ph, className: 'median-line' }, svg);
-      svgEl('text', { x: X(teamX) + 4, y: m.t + ph - 22, className: 'median-label', text: 'team median ' + fmtNum(teamX, teamX % 1 ? 1 : 0) }, svg);
+      svgEl('text', { x: X(teamX), y: m.t - 7, 'text-anchor': 'middle', className: 'median-label',
+        text: 'team median ' + fmtNum(teamX, teamX % 1 ? 1 : 0) }, svg);
     }
     if (teamY !== null) {
       svgEl('line', { x1: m.l, x2: m.l + pw, y1: Y(teamY), y2: Y(teamY), className: 'median-line' }, svg);
-      svgEl('text', { x: m.l + pw - 4, y: Y(teamY) - 5, 'text-anchor': 'end', className: 'median-label', text: 'team median ' + fmtDuration(teamY) }, svg);
+      svgEl('text', { x: m.l + pw + 6, y: Y(teamY) - 3, className: 'median-label', text: 'team median' }, svg);
+      svgEl('text', { x: m.l + pw + 6, y: Y(teamY) + 11, className: 'median-label', text: fmtDuration(teamY) }, svg);
     }
-    pts.forEach(function (r) {
+    var placed = pts.map(function (r) {
+      var cx = X(r.conversations_handled), cy = Y(r.median_first_response_seconds);
+      return { x1: cx - 8, x2: cx + 8, y1: cy - 8, y2: cy + 8 };
+    });
+    // draw the lowest points last so labels near the axis win ties predictably
+    pts.slice().sort(function (a, b) {
+      return a.median_first_response_seconds - b.median_first_response_seconds || byName(a, b);
+    }).forEach(function (r) {
       var q = QUADRANTS[r.load_quadrant] || { color: ACCENT, label: '' };
       var g = svgEl('g', { className: 'point', 'data-agent-id': r.agent_id, tabindex: 0 }, svg);
       var cx = X(r.conversations_handled), cy = Y(r.median_first_response_seconds);
       svgEl('circle', { cx: cx, cy: cy, r: 7, fill: q.color, stroke: '#fff', 'stroke-width': 2 }, g);
-      var right = cx < m.l + pw - 120;
-      svgEl('text', { x: right ? cx + 11 : cx - 11, y: cy + 4, 'text-anchor': right ? 'start' : 'end', className: 'point-label', text: r.agent_name || r.agent_id }, g);
-      svgEl('title', { text: (r.agent_name || r.agent_id) + ': ' + r.conversations_handled + ' conversations, ' +
+      var name = r.agent_name || r.agent_id;
+      var spot = labelSpot(cx, cy, name.length * 7 + 4, placed, m, pw, ph);
+      if (spot) {
+        svgEl('text', { x: spot.x, y: spot.y, 'text-anchor': spot.anchor, className: 'point-label', text: name }, g);
+      }
+      svgEl('title', { text: name + ': ' + r.conversations_handled + ' conversations, ' +
         fmtDuration(r.median_first_response_seconds) + ' median first response' + (q.label ? ' (' + q.label + ')' : '') }, g);
       g.addEventListener('click', function () { openAgent(r.agent_id); });
     });
@@ -461,6 +474,29 @@
     note.hidden = none.length === 0;
     note.textContent = none.length ? 'Not plotted (no first-response sample in this period): ' +
       none.map(function (r) { return r.agent_name || r.agent_id; }).join(', ') + '.' : '';
+  }
+
+  /** First label position (right, left, above, below, then shifted) that overlaps nothing placed. */
+  function labelSpot(cx, cy, w, placed, m, pw, ph) {
+    var h = 14;
+    var tries = [];
+    [0, -14, 14, -28, 28].forEach(function (dy) {
+      tries.push({ x: cx + 11, y: cy + 4 + dy, anchor: 'start', box: [cx + 10, cx + 10 + w, cy - 7 + dy, cy - 7 + dy + h] });
+      tries.push({ x: cx - 11, y: cy + 4 + dy, anchor: 'end', box: [cx - 10 - w, cx - 10, cy - 7 + dy, cy - 7 + dy + h] });
+      if (dy === 0) {
+        tries.push({ x: cx, y: cy - 12, anchor: 'middle', box: [cx - w / 2, cx + w / 2, cy - 23, cy - 23 + h] });
+        tries.push({ x: cx, y: cy + 22, anchor: 'middle', box: [cx - w / 2, cx + w / 2, cy + 11, cy + 11 + h] });
+      }
+    });
+    for (var i = 0; i < tries.length; i++) {
+      var b = tries[i].box;
+      if (b[0] < m.l || b[1] > m.l + pw || b[2] < m.t || b[3] > m.t + ph) continue;
+      var clash = placed.some(function (p) { return b[0] < p.x2 && b[1] > p.x1 && b[2] < p.y2 && b[3] > p.y1; });
+      if (clash) continue;
+      placed.push({ x1: b[0], x2: b[1], y1: b[2], y2: b[3] });
+      return tries[i];
+    }
+    return null;
   }
 
   function axes(svg, xs, ys, X, Y, m, pw, ph, fmtX, fmtY, xLabels) {
@@ -492,10 +528,13 @@
       setSubtitle(d.as_of_date, d.window);
       renderDetail(d);
     }).catch(function (err) {
-      if (err instanceof ApiError && (err.status === 403 || err.status === 404)) {
+      if (err instanceof ApiError && (err.status === 403 || err.status === 404) && state.me) {
+        var text = err.status === 403 ? 'You can only open your own figures.'
+          : 'No such agent in your workspace.';
+        history.replaceState(null, '', location.pathname + location.search);
+        $('board-view').hidden = false;
         $('detail-view').hidden = true;
-        showMessage(err.status === 403 ? 'You can only open your own figures.' : 'No such agent in your workspace.');
-        return;
+        return loadBoard().then(function () { showMessage(text); });
       }
       handleError(err);
     }).then(function () {
@@ -505,8 +544,6 @@
       }
     });
   }
-
-  function sum(points, key) { return points.reduce(function (a, p) { return a + (p[key] || 0); }, 0); }
 
   function renderDetail(d) {
     var a = d.agent, r = d.leaderboard_row;
@@ -547,7 +584,7 @@
     charts.appendChild(dailyChart(cur, prev, {
       title: 'Volume', sub: 'conversations handled per day', key: 'conversations_handled',
       fmtY: fmtNum, integer: true, bars: true, labels: labels,
-      headline: fmtNum(sum(cur, 'conversations_handled')) + ' · prior ' + fmtNum(sum(prev, 'conversations_handled'))
+      headline: r ? fmtNum(r.conversations_handled) + ' · prior ' + fmtNum(r.prev_conversations_handled) : ''
     }));
     charts.appendChild(dailyChart(cur, prev, {
       title: 'First response', sub: 'median per day', key: 'median_first_response_seconds',
@@ -647,7 +684,9 @@
     points.forEach(function (p, i) {
       var v = p[key];
       if (v === null || v === undefined) return;
-      if (dashed && n > 31) return;
+      var isolated = (i === 0 || points[i - 1][key] === null || points[i - 1][key] === undefined) &&
+        (i === points.length - 1 || points[i + 1][key] === null || points[i + 1][key] === undefined);
+      if (dashed && n > 14 && !isolated) return;
       var r = n > 31 ? 2.2 : dashed ? 3 : 4;
       var c = svgEl('circle', { cx: X(i).toFixed(1), cy: Y(v).toFixed(1), r: r,
         fill: dashed ? '#fff' : color, stroke: dashed ? color : '#fff',

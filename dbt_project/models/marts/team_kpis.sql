@@ -64,7 +64,7 @@ final as (
         cast(
             case
                 when conversations_replied > 0
-                    then 100.0 * ai_handled_conversations / conversations_replied
+                    then cast(100 as double) * ai_handled_conversations / conversations_replied
             end as double
         ) as ai_handled_pct,
         cast(median_first_response_seconds as double) as median_first_response_seconds,
@@ -72,7 +72,7 @@ final as (
         cast(csat_responses as bigint) as csat_responses,
         cast(
             case
-                when nps_responses > 0 then 100.0 * (promoters - detractors) / nps_responses
+                when nps_responses > 0 then cast(100 as double) * (promoters - detractors) / nps_responses
             end as double
         ) as nps,
         cast(nps_responses as bigint) as nps_responses,

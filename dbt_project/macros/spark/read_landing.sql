@@ -1,0 +1,250 @@
+{#-
+    spark__read_landing(entity): the Spark reading of the landing folder, with
+    the same output as duckdb__read_landing (see read_landing.sql):
+    _source_file, _line_number, _parse_error, <column>, <column>__present.
+
+    - Files are listed when the model runs (run_query over Spark's binaryFile
+      source on the landing folder; file contents are not read), so a missing
+      or empty entity folder reads as "no records". Spark SQL has no glob table
+      function, and a path that matches nothing is an error: the listing
+      decides which scans the model gets.
+    - JSON Lines (.jsonl, .jsonl.gz): one scan of Spark's text source over the
+      entity folder (`text.\`<folder>/*.{jsonl,jsonl.gz}\``), gzip decoded by
+      the Hadoop codec. Line numbers per file: row_number() over the file,
+      ordered by monotonically_increasing_id(), which follows the order of the
+      lines (a file's splits are read in offset order). Blank lines keep their
+      number and are skipped, like DuckDB. Each line is parsed with from_json
+      into string fields (non-string JSON values keep their JSON text, as
+      DuckDB's json_transform to VARCHAR does) and typed with the casts below.
+    - Parquet: one scan per file (its columns are looked up first, so a
+      missing optional column reads as null), line number = row index + 1.
+    - _source_file is '<landing_dir>/<entity>/<file name>', the same string
+      DuckDB's glob gives, so rejected_records match across engines.
+
+    Differences from DuckDB (docs/spark.md): Spark skips files whose name
+    starts with '_' or '.'; a JSON object followed by trailing text is read by
+    Spark, rejected by DuckDB; a trailing comma or duplicate key is read by
+    DuckDB only (duplicates: DuckDB keeps the first, Spark the last value).
+-#}
+
+{#- A SQL string literal for Spark (backslash escapes are on by default). -#}
+{%- macro spark_string_literal(value) -%}
+    '{{ value | string | replace("\\", "\\\\") | replace("'", "\\'") }}'
+{%- endmacro -%}
+
+
+{#- A path for a Spark file-source identifier: glob characters escaped, backticks doubled. -#}
+{%- macro spark_path_identifier(path, glob_suffix="") -%}
+    {%- set escaped = namespace(value=path | string) -%}
+    {%- for ch in ["\\", "{", "}", "[", "]", "*", "?"] -%}
+        {%- set escaped.value = escaped.value | replace(ch, "\\" ~ ch) -%}
+    {%- endfor -%}
+    `{{ (escaped.value ~ glob_suffix) | replace("`", "``") }}`
+{%- endmacro -%}
+
+
+{#- A landed value (any type) as TIMESTAMP, or null when it does not parse like DuckDB's try_cast to TIMESTAMPTZ. -#}
+{%- macro spark_landing_timestamp(expr) -%}
+    case
+        when cast({{ expr }} as string) rlike '^\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}'
+            then try_cast(
+                regexp_replace(
+                    cast({{ expr }} as string),
+                    '^(\\s*[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[T ][0-9]{1,2}:[0-9]{2})(?=$|[^0-9:])',
+                    '$1:00'
+                ) as timestamp
+            )
+    end
+{%- endmacro -%}
+
+
+{#- A landed value (any type) as INT, rounded half away from zero like DuckDB's try_cast; null when out of range. -#}
+{%- macro spark_landing_integer(expr) -%}
+    try_cast(round(try_cast({{ expr }} as decimal(38, 9)), 0) as int)
+{%- endmacro -%}
+
+
+{%- macro spark_landing_cast(expr, type_name) -%}
+    {%- if type_name == "timestamp" -%}
+        {{ spark_landing_timestamp(expr) }}
+    {%- elif type_name == "integer" -%}
+        {{ spark_landing_integer(expr) }}
+    {%- else -%}
+        cast({{ expr }} as string)
+    {%- endif -%}
+{%- endmacro -%}
+
+
+{#-
+    The landing files of one entity, listed at run time: a list of
+    {"name": file name, "path": full path, "format": "json" | "parquet"},
+    sorted by name. Only files directly inside <landing_dir>/<entity>/.
+-#}
+{% macro spark__list_landing_files(entity) %}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set root = var("landing_dir") | string -%}
+    {%- set root = root.rstrip("/") -%}
+    {%- set folder_suffix = (root[2:] if root.startswith("./") else root) ~ "/" ~ entity -%}
+    {%- set listing -%}
+        select url_decode(replace(path, '+', '%2B')) as path
+        from {{ spark_landing_listing_view() }}
+    {%- endset -%}
+    {%- do run_query(
+        "create or replace temporary view " ~ spark_landing_listing_view()
+        ~ " using binaryFile options (path " ~ spark_string_literal(root)
+        ~ ", recursiveFileLookup 'true', pathGlobFilter '*.{jsonl,jsonl.gz,parquet}')"
+    ) -%}
+    {%- set result = run_query(listing) -%}
+    {%- set files = [] -%}
+    {%- for row in result.rows -%}
+        {%- set path = row[0] -%}
+        {%- set parent, name = path.rsplit("/", 1) -%}
+        {%- if parent.endswith(folder_suffix) and (parent | length == folder_suffix | length or parent[-(folder_suffix | length) - 1] in [":", "/"]) -%}
+            {%- do files.append({
+                "name": name,
+                "path": path,
+                "format": "parquet" if name.endswith(".parquet") else "json",
+            }) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(files | sort(attribute="name")) }}
+{% endmacro %}
+
+
+{%- macro spark_landing_listing_view() -%}
+    ochre_landing_files
+{%- endmacro -%}
+
+
+{#- Column names of one Parquet file. -#}
+{% macro spark__parquet_columns(path) %}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set result = run_query("select * from parquet." ~ spark_path_identifier(path) ~ " limit 0") -%}
+    {{ return(result.column_names | list) }}
+{% endmacro %}
+
+
+{% macro spark__read_landing(entity) %}
+    {%- set spec = landing_entities()[entity] -%}
+    {%- set folder = landing_path(entity) -%}
+    {%- set files = spark__list_landing_files(entity) -%}
+    {%- set json_files = files | selectattr("format", "equalto", "json") | list -%}
+    {%- set parquet_files = files | selectattr("format", "equalto", "parquet") | list -%}
+    {%- set parts = [] -%}
+
+    {%- if json_files | length > 0 -%}
+        {%- set schema = [] -%}
+        {%- for col in spec.columns -%}
+            {%- do schema.append("`" ~ col[0] ~ "` string") -%}
+        {%- endfor -%}
+        {%- do schema.append("`_ochre_corrupt_record` string") -%}
+        {%- set json_select -%}
+        select
+            _source_file,
+            _line_number,
+            case
+                when _rec is null or _rec._ochre_corrupt_record is not null
+                    or not _line rlike '^\\s*\\{'
+                    then
+                        case
+                            when try_parse_json(_line) is null then 'invalid JSON'
+                            else 'JSON line is not an object'
+                        end
+            end as _parse_error,
+            {%- for col in spec.columns %}
+            case
+                when _rec._ochre_corrupt_record is null and _line rlike '^\\s*\\{'
+                    then {{ spark_landing_cast("_rec." ~ col[0], col[1]) }}
+            end as {{ col[0] }},
+            coalesce(
+                _rec._ochre_corrupt_record is null and _line rlike '^\\s*\\{'
+                and _rec.{{ col[0] }} is not null,
+                false
+            ) as {{ col[0] }}__present{{ "," if not loop.last }}
+            {%- endfor %}
+        from (
+            select
+                _source_file,
+                _line_number,
+                _line,
+                from_json(
+                    _line,
+                    {{ spark_string_literal(schema | join(", ")) }},
+                    map('columnNameOfCorruptRecord', '_ochre_corrupt_record')
+                ) as _rec
+            from (
+                select
+                    concat(
+                        {{ spark_string_literal(folder ~ "/") }},
+                        url_decode(replace(_file_name, '+', '%2B'))
+                    ) as _source_file,
+                    _line_number,
+                    case
+                        when _line_number = 1 then regexp_replace(value, '^\\x{FEFF}', '')
+                        else value
+                    end as _line
+                from (
+                    select
+                        _file_name,
+                        cast(
+                            row_number() over (partition by _file_path order by _row_id) as bigint
+                        ) as _line_number,
+                        value
+                    from (
+                        select
+                            _metadata.file_path as _file_path,
+                            _metadata.file_name as _file_name,
+                            monotonically_increasing_id() as _row_id,
+                            value
+                        from text.{{ spark_path_identifier(folder, "/*.{jsonl,jsonl.gz}") }}
+                    ) as file_lines
+                ) as numbered_lines
+            ) as raw_lines
+            where _line is not null and trim(_line) <> ''
+        ) as json_records
+        {%- endset -%}
+        {%- do parts.append(json_select) -%}
+    {%- endif -%}
+
+    {%- for f in parquet_files -%}
+        {%- set cols = spark__parquet_columns(f.path) -%}
+        {%- set parquet_select -%}
+        select
+            {{ spark_string_literal(folder ~ "/" ~ f.name) }} as _source_file,
+            cast(_metadata.row_index + 1 as bigint) as _line_number,
+            cast(null as string) as _parse_error,
+            {%- for col in spec.columns %}
+            {%- if col[0] in cols %}
+            {{ spark_landing_cast("`" ~ col[0] ~ "`", col[1]) }} as {{ col[0] }},
+            `{{ col[0] }}` is not null as {{ col[0] }}__present{{ "," if not loop.last }}
+            {%- else %}
+            cast(null as {{ landing_sql_type(col[1]) }}) as {{ col[0] }},
+            false as {{ col[0] }}__present{{ "," if not loop.last }}
+            {%- endif %}
+            {%- endfor %}
+        from parquet.{{ spark_path_identifier(f.path) }}
+        {%- endset -%}
+        {%- do parts.append(parquet_select) -%}
+    {%- endfor -%}
+
+    {%- if parts | length == 0 -%}
+        {%- set empty_select -%}
+        select
+            cast(null as string) as _source_file,
+            cast(null as bigint) as _line_number,
+            cast(null as string) as _parse_error,
+            {%- for col in spec.columns %}
+            cast(null as {{ landing_sql_type(col[1]) }}) as {{ col[0] }},
+            false as {{ col[0] }}__present{{ "," if not loop.last }}
+            {%- endfor %}
+        where false
+        {%- endset -%}
+        {%- do parts.append(empty_select) -%}
+    {%- endif -%}
+
+    {{ return(parts | join("\nunion all\n")) }}
+{% endmacro %}

@@ -1,0 +1,120 @@
+"""Build small landing folders for tests, record by record."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ochre_analytics import cli
+
+WORKED_EXAMPLE = Path(__file__).parent / "fixtures" / "worked_example"
+
+
+class Landing:
+    """Records per entity and file name; write() lays them out as a landing folder."""
+
+    def __init__(self) -> None:
+        self.files: dict[tuple[str, str], list[dict | str]] = defaultdict(list)
+
+    def add(self, entity: str, record: dict | str, file: str | None = None) -> dict | str:
+        self.files[(entity, file or f"{entity}.jsonl")].append(record)
+        return record
+
+    def workspace(self, workspace_id: str, timezone: str | None = "UTC", **kw) -> dict:
+        rec = {"workspace_id": workspace_id, "name": f"Workspace {workspace_id}",
+               "timezone": timezone, "updated_at": "2026-01-01T00:00:00Z", **kw}
+        return self.add("workspaces", rec, kw.pop("file", None))  # type: ignore[return-value]
+
+    def agent(self, agent_id: str, workspace_id: str, role: str = "agent",
+              status: str = "active", file: str | None = None, **kw) -> dict:
+        rec = {"agent_id": agent_id, "workspace_id": workspace_id,
+               "display_name": agent_id.upper(), "email": f"{agent_id}@example.com",
+               "role": role, "status": status, "updated_at": "2026-01-01T00:00:00Z", **kw}
+        return self.add("agents", rec, file)  # type: ignore[return-value]
+
+    def conversation(self, conversation_id: str, workspace_id: str, created_at: str,
+                     file: str | None = None, **kw) -> dict:
+        rec = {"conversation_id": conversation_id, "workspace_id": workspace_id,
+               "created_at": created_at, "channel": "email", "assignee_agent_id": None,
+               "status": "open", "closed_at": None, "updated_at": created_at, **kw}
+        return self.add("conversations", rec, file)  # type: ignore[return-value]
+
+    def message(self, message_id: str, conversation_id: str, workspace_id: str,
+                created_at: str, author_type: str, author_agent_id: str | None = None,
+                message_type: str = "reply", ai_assist: str | None = None,
+                file: str | None = None, **kw) -> dict:
+        rec = {"message_id": message_id, "conversation_id": conversation_id,
+               "workspace_id": workspace_id, "created_at": created_at,
+               "author_type": author_type, "author_agent_id": author_agent_id,
+               "message_type": message_type, "ai_assist": ai_assist,
+               "updated_at": created_at, **kw}
+        return self.add("messages", rec, file)  # type: ignore[return-value]
+
+    def csat(self, response_id: str, conversation_id: str, workspace_id: str, score: int,
+             submitted_at: str, file: str | None = None, **kw) -> dict:
+        rec = {"response_id": response_id, "conversation_id": conversation_id,
+               "workspace_id": workspace_id, "score": score, "submitted_at": submitted_at,
+               "updated_at": submitted_at, **kw}
+        return self.add("csat_responses", rec, file)  # type: ignore[return-value]
+
+    def mention(self, mention_id: str, message_id: str, conversation_id: str,
+                workspace_id: str, agent_id: str, created_at: str,
+                file: str | None = None, **kw) -> dict:
+        rec = {"mention_id": mention_id, "message_id": message_id,
+               "conversation_id": conversation_id, "workspace_id": workspace_id,
+               "mentioned_agent_id": agent_id, "created_at": created_at,
+               "updated_at": created_at, **kw}
+        return self.add("mentions", rec, file)  # type: ignore[return-value]
+
+    def write(self, root: Path) -> Path:
+        for entity in ("workspaces", "agents", "conversations", "messages",
+                       "csat_responses", "mentions"):
+            (root / entity).mkdir(parents=True, exist_ok=True)
+        for (entity, name), records in self.files.items():
+            path = root / entity / name
+            if name.endswith(".parquet"):
+                pq.write_table(pa.Table.from_pylist(records), path)  # type: ignore[arg-type]
+                continue
+            text = "".join(
+                (r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records
+            )
+            if name.endswith(".gz"):
+                with gzip.open(path, "wt") as handle:
+                    handle.write(text)
+            else:
+                path.write_text(text)
+        return root
+
+
+def run_cli(*args: str) -> int:
+    return cli.main(list(args))
+
+
+def run_pipeline(landing: Path, warehouse: Path, as_of: str, *extra: str) -> int:
+    return run_cli("run", "--landing", str(landing), "--warehouse", str(warehouse),
+                   "--as-of", as_of, *extra)
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def query_df(db: Path, sql: str):
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchdf()
+    finally:
+        con.close()

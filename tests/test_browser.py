@@ -1,0 +1,248 @@
+"""The page in a real headless Chromium (Debian's /usr/bin/chromium), driven by Playwright.
+
+Needs `apt-get install -y chromium chromium-driver`; Playwright's Python wheel
+brings its own driver and never downloads a browser here. Screenshots go to
+tests/artifacts/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_fixtures import SECRET, publish, running_server
+from fastapi.testclient import TestClient
+
+from ochre_api import create_app
+from ochre_api.auth import issue_token
+
+CHROMIUM = os.environ.get("OCHRE_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+DURATION = re.compile(r"^(—|\d+s|\d+m|\d+h \d\dm|\d+d \d\dh)$")
+CSAT = re.compile(r"^(—|\d\.\d) \(\d+\)$")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install it with "
+            "`apt-get update && apt-get install -y chromium chromium-driver`",
+            pytrace=False,
+        )
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, TestClient]]:
+    published = publish(tmp_path_factory.mktemp("browser") / "published" / "leaderboard.duckdb")
+    app = create_app(published, secret=SECRET)
+    with running_server(app) as base:
+        yield base, TestClient(app)
+
+
+@pytest.fixture(scope="module")
+def playwright_instance() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture()
+def new_page(chromium: str, playwright_instance, tmp_path: Path):
+    """Each viewer gets a browser with a fresh user-data-dir."""
+    contexts, errors = [], []
+
+    def make(name: str):
+        ctx = playwright_instance.chromium.launch_persistent_context(
+            str(tmp_path / f"profile-{name}"),
+            executable_path=chromium,
+            headless=True,
+            args=LAUNCH_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        contexts.append(ctx)
+        ctx.set_default_timeout(15_000)
+        page = ctx.pages[0] if ctx.pages else ctx.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"{name}: {exc}"))
+        page.on("requestfailed", lambda r: errors.append(f"{name}: failed {r.url}"))
+
+        def on_response(resp) -> None:
+            # API refusals (401/403) are part of some tests; every asset must load.
+            if resp.status >= 400 and "/api/" not in resp.url:
+                errors.append(f"{name}: {resp.status} {resp.url}")
+
+        page.on("response", on_response)
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+    assert errors == []
+
+
+def token(agent_id: str, workspace_id: str = "w1") -> str:
+    return issue_token(SECRET, agent_id=agent_id, workspace_id=workspace_id)
+
+
+def api(client: TestClient, agent_id: str, path: str) -> dict:  # type: ignore[type-arg]
+    resp = client.get(path, headers={"Authorization": f"Bearer {token(agent_id)}"})
+    assert resp.status_code == 200
+    return resp.json()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def shown_rows(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "#leaderboard tbody tr", "rows => rows.map(r => r.dataset.agentId)"
+    )
+
+
+def wait_loaded(page, period: int) -> None:
+    page.wait_for_selector(f'body[data-loading="false"][data-period-loaded="{period}"]')
+
+
+def column(page, index: int) -> list[str]:
+    return page.eval_on_selector_all(
+        "#leaderboard tbody tr",
+        f"rows => rows.map(r => r.children[{index}].innerText.trim())",
+    )
+
+
+def test_admin_sees_workspace_switches_period_and_drills_down(server, new_page) -> None:
+    base, client = server
+    page = new_page("admin")
+    page.goto(f"{base}/?token={token('w1_admin')}")
+    wait_loaded(page, 30)
+    assert "token=" not in page.url  # the token moved to sessionStorage
+    assert page.evaluate("sessionStorage.getItem('ochre.token')")
+    assert page.get_attribute('[data-period="30"]', "aria-pressed") == "true"
+
+    api_rows = api(client, "w1_admin", "/api/leaderboard?period=30")["rows"]
+    by_name = [r["agent_id"] for r in sorted(api_rows, key=lambda r: r["agent_name"])]
+    assert shown_rows(page) == by_name  # default order: by name
+    assert set(by_name) == {"w1_owner", "w1_admin", "w1_agent"}
+    assert all(DURATION.match(v) for v in column(page, 2)), column(page, 2)
+    assert all(CSAT.match(v) for v in column(page, 3)), column(page, 3)
+    first = api_rows[[r["agent_id"] for r in api_rows].index(by_name[0])]
+    assert column(page, 3)[0] == f"{first['csat_avg']:.1f} ({first['csat_responses']})"
+    assert column(page, 4)[0] == (
+        f"{first['ai_draft_sent_replies']} / {first['ai_draft_edited_replies']} / "
+        f"{first['scratch_replies']}"
+    )
+    # the load-balancing scatter: one point per agent with a sample, four quadrant labels
+    points = page.eval_on_selector_all("#scatter .point", "ps => ps.map(p => p.dataset.agentId)")
+    assert set(points) == {r["agent_id"] for r in api_rows if r["median_first_response_seconds"]}
+    labels = page.eval_on_selector_all(
+        "#scatter .quad-label", "ls => ls.map(l => l.dataset.quadrant)"
+    )
+    assert sorted(labels) == ["drowning", "needs_context", "underloaded", "workhorse"]
+    assert page.locator("#team-tiles .tile").count() == 5
+    shot(page, "admin-30-days.png")
+
+    # sort by conversations handled (descending first), then ascending
+    page.click('th[data-sort="conversations_handled"]')
+    by_volume = [r["agent_id"] for r in sorted(api_rows, key=lambda r: -r["conversations_handled"])]
+    assert shown_rows(page) == by_volume
+    page.click('th[data-sort="conversations_handled"]')
+    assert shown_rows(page) == by_volume[::-1]
+    page.click('th[data-sort="agent_name"]')
+    assert shown_rows(page) == by_name
+
+    # switch the period: the deactivated agent's activity is inside 90 days only
+    page.click('[data-period="90"]')
+    wait_loaded(page, 90)
+    assert "w1_gone" in shown_rows(page)
+    assert set(shown_rows(page)) == {"w1_owner", "w1_admin", "w1_agent", "w1_gone"}
+    assert "deactivated" in page.inner_text('tr[data-agent-id="w1_gone"]')
+    assert "last 90 days" in page.inner_text("#subtitle")
+    shot(page, "admin-90-days.png")
+
+    page.click('[data-period="30"]')
+    wait_loaded(page, 30)
+    assert len(shown_rows(page)) == 3
+
+    # drill down into the agent
+    page.click('tr[data-agent-id="w1_agent"]')
+    wait_loaded(page, 30)
+    page.wait_for_selector("#detail-view:not([hidden])")
+    detail = api(client, "w1_admin", "/api/agents/w1_agent?period=30")
+    assert page.inner_text("#detail-title") == "Ava Lindqvist"
+    charts = page.eval_on_selector_all(
+        "#detail-charts [data-chart]", "cs => cs.map(c => c.dataset.chart)"
+    )
+    assert charts == ["conversations_handled", "median_first_response_seconds", "csat_avg",
+                      "ai_assisted_reply_pct"]
+    assert page.locator("#detail-charts svg").count() == 4
+    assert page.locator("#detail-tiles .tile").count() == 6
+    low = page.eval_on_selector_all(
+        "#low-csat tbody tr", "rs => rs.map(r => r.dataset.conversationId)"
+    )
+    assert low == [c["conversation_id"] for c in detail["low_csat_conversations"]]
+    assert low, "the fixture has low scores for this agent in 30 days"
+    shot(page, "admin-drilldown-agent-30-days.png")
+
+    page.click('[data-period="7"]')
+    wait_loaded(page, 7)
+    detail7 = api(client, "w1_admin", "/api/agents/w1_agent?period=7")
+    assert page.locator("#low-csat tbody tr").count() == len(detail7["low_csat_conversations"])
+    shot(page, "admin-drilldown-agent-7-days.png")
+
+    page.click("#back")
+    wait_loaded(page, 7)
+    assert len(shown_rows(page)) == 3
+
+
+def test_agent_sees_only_their_own_row(server, new_page) -> None:
+    base, _ = server
+    page = new_page("agent")
+    page.goto(base + "/")
+    page.wait_for_selector("#login:not([hidden])")
+    shot(page, "login.png")
+    page.fill("#token-input", token("w1_agent"))
+    page.click("#login-form button[type=submit]")
+    wait_loaded(page, 30)
+    assert shown_rows(page) == ["w1_agent"]
+    assert page.inner_text("#table-title") == "Your figures"
+    points = page.eval_on_selector_all("#scatter .point", "ps => ps.map(p => p.dataset.agentId)")
+    assert points == ["w1_agent"]
+    assert "Olivia" not in page.content() and "Adam" not in page.content()
+    shot(page, "agent-30-days.png")
+
+    page.click('tr[data-agent-id="w1_agent"]')
+    page.wait_for_selector("#detail-view:not([hidden])")
+    wait_loaded(page, 30)
+    assert page.inner_text("#detail-title") == "Ava Lindqvist"
+    shot(page, "agent-drilldown.png")
+
+    # someone else's drill-down is refused
+    page.goto(base + "/#agent=w1_admin")
+    page.wait_for_selector("#message:not([hidden])")
+    assert "only open your own" in page.inner_text("#message")
+    assert page.is_hidden("#detail-view")
+    assert shown_rows(page) == ["w1_agent"]
+    assert "Adam" not in page.content()
+
+
+def test_bad_token_shows_the_login_again(server, new_page) -> None:
+    base, _ = server
+    page = new_page("forged")
+    forged = issue_token("someone-elses-secret-of-32-bytes-or-more", agent_id="w1_admin",
+                         workspace_id="w1")
+    page.goto(f"{base}/?token={forged}")
+    page.wait_for_selector("#message:not([hidden])")
+    assert "invalid token" in page.inner_text("#message")
+    assert page.is_visible("#login")
+    assert page.evaluate("sessionStorage.getItem('ochre.token')") is None

@@ -1,0 +1,115 @@
+"""The CLI's errors: one clear line, a non-zero exit, no traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.landing_builder import WORKED_EXAMPLE
+
+
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ochre_analytics.cli", *args],
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=300,
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, proc.stderr
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+
+
+def test_missing_landing_folder(tmp_path):
+    proc = cli("run", "--landing", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "wh"),
+               "--as-of", "2026-11-20")
+    assert_one_line_error(proc, "does not exist", "nope")
+    assert proc.returncode == 2
+
+
+def test_empty_landing_set(tmp_path):
+    (tmp_path / "landing" / "messages").mkdir(parents=True)
+    proc = cli("run", "--landing", str(tmp_path / "landing"), "--warehouse",
+               str(tmp_path / "wh"), "--as-of", "2026-11-20")
+    assert_one_line_error(proc, "holds no landing files")
+
+
+@pytest.mark.parametrize("bad", ["20-11-2026", "2026-02-30", "yesterday"])
+def test_bad_as_of(tmp_path, bad):
+    proc = cli("run", "--landing", str(WORKED_EXAMPLE / "landing"), "--warehouse",
+               str(tmp_path), "--as-of", bad)
+    assert_one_line_error(proc, "--as-of must be a date as YYYY-MM-DD", bad)
+
+
+@pytest.mark.parametrize("name,content", [
+    ("broken.jsonl.gz", b"this is not gzip"),
+    ("broken.parquet", b"PAR1 not really parquet"),
+])
+def test_unreadable_file(tmp_path, name, content):
+    landing = tmp_path / "landing"
+    subprocess.run(["cp", "-r", str(WORKED_EXAMPLE / "landing"), str(landing)], check=True)
+    (landing / "messages" / name).write_bytes(content)
+    proc = cli("run", "--landing", str(landing), "--warehouse", str(tmp_path / "wh"),
+               "--as-of", "2026-11-20")
+    assert_one_line_error(proc, "cannot read landing file", name)
+
+
+def test_unreadable_permissions(tmp_path):
+    landing = tmp_path / "landing"
+    subprocess.run(["cp", "-r", str(WORKED_EXAMPLE / "landing"), str(landing)], check=True)
+    target = landing / "agents" / "agents.jsonl"
+    target.chmod(0o000)
+    try:
+        if os.access(target, os.R_OK):  # root reads anything: use a folder it cannot list
+            target.chmod(0o644)
+            target.rename(landing / "agents" / "agents.jsonl.tmp")
+            (landing / "agents" / "agents.jsonl").mkdir()
+            proc = cli("run", "--landing", str(landing), "--warehouse", str(tmp_path / "wh"),
+                       "--as-of", "2026-11-20")
+            # a folder named like a landing file is not a file: the run goes on, nothing breaks
+            assert "Traceback" not in proc.stderr
+        else:
+            proc = cli("run", "--landing", str(landing), "--warehouse", str(tmp_path / "wh"),
+                       "--as-of", "2026-11-20")
+            assert_one_line_error(proc, "cannot read landing file", "permission denied")
+    finally:
+        if target.exists():
+            target.chmod(0o644)
+
+
+def test_leaderboard_before_any_publish(tmp_path):
+    proc = cli("leaderboard", "--warehouse", str(tmp_path))
+    assert_one_line_error(proc, "nothing published yet")
+
+
+def test_bad_threshold_env(tmp_path):
+    proc = cli("run", "--landing", str(WORKED_EXAMPLE / "landing"), "--warehouse", str(tmp_path),
+               "--as-of", "2026-11-20", env={"OCHRE_REJECTED_THRESHOLD": "lots"})
+    assert_one_line_error(proc, "OCHRE_REJECTED_THRESHOLD must be a number")
+
+
+def test_run_and_print_leaderboard(tmp_path):
+    proc = cli("run", "--landing", str(WORKED_EXAMPLE / "landing"), "--warehouse", str(tmp_path),
+               "--as-of", "2026-11-20")
+    assert proc.returncode == 0, proc.stderr
+    for step in ("check landing files", "build (dbt build)", "audit", "publish"):
+        assert f"==> {step}" in proc.stderr
+    assert "model agent_leaderboard" in proc.stderr
+    assert (Path(tmp_path) / "published" / "leaderboard.duckdb").exists()
+    board = cli("leaderboard", "--warehouse", str(tmp_path), "--period", "7")
+    assert board.returncode == 0, board.stderr
+    lines = board.stdout.splitlines()
+    assert lines[0] == "Worked example (w1), 7 days to 2026-11-20"
+    ada = next(line for line in lines if line.startswith("Ada"))
+    assert ada.split() == ["Ada", "admin", "1", "new", "10m", "00s", "5.00", "(1)", "1", "1",
+                           "0", "100%", "0", "underloaded"]
+    bo = next(line for line in lines if line.startswith("Bo"))
+    assert "32m 30s" in bo and "drowning" in bo and "5.00 (1)" in bo

@@ -1,0 +1,585 @@
+"""The Great Expectations gate (data_checks): good data passes, each violation is caught."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from data_checks import PUBLISHED_TABLES, validate, validate_table
+
+FIXTURES = Path(__file__).parent / "fixtures" / "worked_example"
+AS_OF = "2026-11-20"
+LEADERBOARD_GRAIN = "workspace_id, as_of_date, period_days, agent_id"
+
+# The published types (docs/architecture.md), written out here on purpose rather than
+# taken from data_checks.suites, so that the suites are checked against the contract.
+LEADERBOARD_TYPES = {
+    "workspace_id": "VARCHAR", "as_of_date": "DATE", "period_days": "INTEGER",
+    "agent_id": "VARCHAR", "agent_name": "VARCHAR", "agent_role": "VARCHAR",
+    "agent_status": "VARCHAR", "conversations_handled": "BIGINT", "replies_sent": "BIGINT",
+    "first_response_samples": "BIGINT", "median_first_response_seconds": "DOUBLE",
+    "csat_responses": "BIGINT", "csat_avg": "DOUBLE", "ai_draft_sent_replies": "BIGINT",
+    "ai_draft_edited_replies": "BIGINT", "scratch_replies": "BIGINT",
+    "ai_assisted_reply_pct": "DOUBLE", "mentions_received": "BIGINT",
+    "prev_conversations_handled": "BIGINT", "team_median_first_response_seconds": "DOUBLE",
+    "team_csat_avg": "DOUBLE", "team_ai_assisted_reply_pct": "DOUBLE",
+    "team_median_conversations_handled": "DOUBLE", "load_quadrant": "VARCHAR",
+}  # fmt: skip
+TEAM_KPI_TYPES = {
+    "workspace_id": "VARCHAR", "as_of_date": "DATE", "period_days": "INTEGER",
+    "conversations_replied": "BIGINT", "ai_handled_conversations": "BIGINT",
+    "ai_handled_pct": "DOUBLE", "median_first_response_seconds": "DOUBLE",
+    "csat_avg": "DOUBLE", "csat_responses": "BIGINT", "nps": "DOUBLE",
+    "nps_responses": "BIGINT", "prev_conversations_replied": "BIGINT",
+}  # fmt: skip
+
+DAILY_COLUMNS = (
+    "workspace_id, as_of_date, agent_id, activity_date, conversations_handled, replies_sent,"
+    " first_response_samples, median_first_response_seconds, csat_responses, csat_score_sum,"
+    " ai_draft_sent_replies, ai_draft_edited_replies, scratch_replies, mentions_received"
+)
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, table: str, name: str, types: dict) -> None:
+    cols = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in types.items())
+    con.execute(
+        f"CREATE TABLE {table} AS SELECT {cols} FROM read_csv(?, all_varchar = true)",
+        [str(FIXTURES / name)],
+    )
+
+
+def _daily_row(agent: str, day: str, conv: int, replies: int, samples: int, median, csat: int,
+               score_sum: int, sent: int, edited: int, scratch: int, mentions: int) -> str:  # fmt: skip
+    median_sql = "NULL::DOUBLE" if median is None else f"{median}::DOUBLE"
+    return (
+        f"('w1', DATE '{AS_OF}', '{agent}', DATE '{day}', {conv}::BIGINT, {replies}::BIGINT,"
+        f" {samples}::BIGINT, {median_sql}, {csat}::BIGINT, {score_sum}::BIGINT,"
+        f" {sent}::BIGINT, {edited}::BIGINT, {scratch}::BIGINT, {mentions}::BIGINT)"
+    )
+
+
+def build_warehouse(path: Path) -> Path:
+    """A build database with every published table, consistent with the worked example."""
+    con = duckdb.connect(str(path))
+    try:
+        _load_csv(con, "agent_leaderboard", "expected_agent_leaderboard.csv", LEADERBOARD_TYPES)
+        _load_csv(con, "team_kpis", "expected_team_kpis.csv", TEAM_KPI_TYPES)
+        con.execute(
+            "CREATE TABLE agents AS SELECT * FROM (VALUES"
+            " ('a1', 'w1', 'Ada', 'admin', 'active'),"
+            " ('a2', 'w1', 'Bo', 'agent', 'active'),"
+            " ('a3', 'w1', 'Cy', 'agent', 'deactivated'))"
+            " t(agent_id, workspace_id, agent_name, agent_role, agent_status)"
+        )
+        con.execute(
+            "CREATE TABLE workspaces AS SELECT * FROM (VALUES ('w1', 'Acme', 'UTC'))"
+            " t(workspace_id, workspace_name, timezone)"
+        )
+        rows = [
+            _daily_row("a1", "2026-11-18", 1, 2, 1, 600.0, 0, 0, 1, 1, 0, 0),
+            _daily_row("a1", "2026-11-19", 0, 0, 0, None, 1, 5, 0, 0, 0, 0),
+            _daily_row("a2", "2026-11-18", 1, 1, 1, 3600.0, 0, 0, 0, 0, 1, 0),
+            _daily_row("a2", "2026-11-19", 1, 1, 1, 300.0, 1, 5, 0, 0, 1, 1),
+        ]
+        con.execute(
+            f"CREATE TABLE agent_daily_activity AS SELECT * FROM (VALUES {', '.join(rows)})"
+            f" t({DAILY_COLUMNS})"
+        )
+        con.execute(
+            "CREATE TABLE agent_low_csat_conversations AS SELECT 'w1' AS workspace_id,"
+            f" DATE '{AS_OF}' AS as_of_date, 'a2' AS agent_id, 'c9' AS conversation_id,"
+            " 1::INTEGER AS score, TIMESTAMPTZ '2026-11-17 10:00:00+00' AS submitted_at,"
+            " DATE '2026-11-17' AS submitted_date"
+        )
+        con.execute(
+            "CREATE TABLE rejected_records AS SELECT * FROM (VALUES"
+            " ('messages', 'messages/part-1.jsonl', 7::BIGINT, NULL, 'invalid JSON'))"
+            " t(entity, source_file, line_number, record_id, reason)"
+        )
+        con.execute(
+            "CREATE TABLE rejected_share_by_entity AS SELECT * FROM (VALUES"
+            " ('agents', 3::BIGINT, 0::BIGINT, 0.0::DOUBLE),"
+            " ('conversations', 2, 0, 0.0),"
+            " ('csat_responses', 2, 0, 0.0),"
+            " ('mentions', 1, 0, 0.0),"
+            " ('messages', 200, 1, 0.005),"
+            " ('nps_responses', 0, 0, 0.0),"
+            " ('workspaces', 1, 0, 0.0))"
+            " t(entity, records_read, records_rejected, rejected_share)"
+        )
+    finally:
+        con.close()
+    return path
+
+
+def sql(path: Path, *statements: str) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        for statement in statements:
+            con.execute(statement)
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path) -> Path:
+    return build_warehouse(tmp_path / "ochre.duckdb")
+
+
+def by_key(report, table, column, expectation):
+    hits = [
+        r
+        for r in report.results
+        if (r.table, r.column, r.expectation) == (table, column, expectation)
+    ]
+    assert hits, f"no result for {table}/{column}/{expectation}"
+    return hits
+
+
+# --------------------------------------------------------------------------- good data
+
+
+def test_good_data_passes_with_real_counts(warehouse: Path, tmp_path: Path) -> None:
+    out = tmp_path / "validation" / AS_OF
+    report = validate(warehouse, AS_OF, out_dir=out)
+
+    assert report.passed, report.failure_lines()
+    assert report.failures == [] and report.warnings == []
+    assert all(r.success for r in report.results)
+    assert {r.table for r in report.results} == set(PUBLISHED_TABLES)
+
+    # Keys and sums are computed over the real rows: 2 agents x 4 windows.
+    (unique,) = by_key(
+        report, "agent_leaderboard", LEADERBOARD_GRAIN, "expect_compound_columns_to_be_unique"
+    )
+    assert unique.observed["element_count"] == 8 and unique.observed["unexpected_count"] == 0
+    (parts,) = by_key(
+        report,
+        "agent_leaderboard",
+        "replies_sent, reply_parts_sum",
+        "expect_column_pair_values_to_be_equal",
+    )
+    assert parts.observed["element_count"] == 8 and parts.batch == "consistency"
+    (coverage,) = by_key(
+        report, "agent_leaderboard", "leaderboard_rows", "expect_column_values_to_be_between"
+    )
+    assert coverage.observed["element_count"] == 8  # a3 is deactivated: not expected
+    (kpi_keys,) = by_key(
+        report,
+        "team_kpis",
+        "workspace_id, as_of_date, period_days",
+        "expect_compound_columns_to_be_unique",
+    )
+    assert kpi_keys.observed["element_count"] == 4
+    (daily_keys,) = by_key(
+        report,
+        "agent_daily_activity",
+        "agent_id, activity_date",
+        "expect_compound_columns_to_be_unique",
+    )
+    assert daily_keys.observed["element_count"] == 4
+    (agents_unique,) = by_key(report, "agents", "agent_id", "expect_column_values_to_be_unique")
+    assert agents_unique.observed["element_count"] == 3
+
+    # Schema: the pandas dtypes DuckDB gives.
+    types = {
+        r.column: r.observed
+        for r in report.results
+        if r.table == "agent_leaderboard" and r.expectation == "expect_column_values_to_be_of_type"
+    }
+    assert types["period_days"] == "int32"
+    assert types["replies_sent"] == "int64"
+    assert types["csat_avg"] == "float64"
+    assert types["agent_id"] == "str"
+    assert types["as_of_date"] == "datetime64"
+    (ts_type,) = [
+        r
+        for r in by_key(
+            report,
+            "agent_low_csat_conversations",
+            "submitted_at",
+            "expect_column_values_to_be_of_type",
+        )
+    ]
+    assert ts_type.observed == "Timestamp"
+
+    # Freshness observed on the real as-of date.
+    (fresh,) = by_key(
+        report, "team_kpis", "as_of_date", "expect_column_distinct_values_to_be_in_set"
+    )
+    assert fresh.success and fresh.kwargs["value_set"] == [f"{AS_OF}T00:00:00"]
+
+    # Rejected share: one expectation per entity, with its message.
+    shares = by_key(report, "rejected_records", "rejected_share", "expect_column_values_to_be_between")
+    assert len(shares) == 7
+    assert "messages: 0.5 % of 200 records rejected (threshold 1.0 %)" in {
+        r.message for r in shares
+    }
+
+    # Volume: only 2 days of history -> explicitly skipped, not failed.
+    (volume,) = by_key(
+        report, "agent_daily_activity", "replies_sent", "expect_column_sum_to_be_between"
+    )
+    assert volume.skipped and volume.success and not volume.blocking
+    assert volume.observed_text.startswith("not enough history: 2 prior day(s)")
+
+    summary = report.summary()
+    assert summary["passed"] is True
+    assert summary["failed"] == 0 and summary["skipped"] == 1
+    assert summary["succeeded"] == len(report.results) - 1
+    assert summary["html_index"] == str(out / "index.html")
+
+
+def test_json_and_html_are_written(warehouse: Path, tmp_path: Path) -> None:
+    out = tmp_path / "validation" / AS_OF
+    report = validate(warehouse, AS_OF, out_dir=out, tables=["agent_leaderboard", "team_kpis"])
+
+    saved = json.loads((out / "results.json").read_text())
+    assert saved["summary"]["passed"] is True
+    assert saved["as_of_date"] == AS_OF
+    assert len(saved["results"]) == len(report.results)
+    assert {r["table"] for r in saved["results"]} == {"agent_leaderboard", "team_kpis"}
+
+    index = (out / "index.html").read_text()
+    assert "PASSED" in index and "expect_compound_columns_to_be_unique" in index
+    assert "data_docs/index.html" in index
+
+    docs_index = out / "data_docs" / "index.html"
+    assert report.data_docs_index == docs_index and docs_index.is_file()
+    pages = list((out / "data_docs" / "validations").rglob("*.html"))
+    # rows + consistency + coverage for both tables
+    assert len(pages) == 6
+    text = " ".join(re.sub(r"<[^>]+>|\s+", " ", p.read_text()) for p in pages)
+    text = re.sub(r"\s+", " ", text)
+    assert "Values in replies_sent and reply_parts_sum must always be equal" in text
+    assert "Succeeded" in text and "Failed" not in text.replace("Failed Only", "")
+    raw = sorted((out / "ge_results").glob("*.json"))
+    assert len(raw) == 6
+    first = json.loads(raw[0].read_text())
+    assert first["success"] is True and first["results"]
+
+
+# --------------------------------------------------------------------------- violations
+
+VIOLATIONS = {
+    "duplicate key": (
+        [
+            "INSERT INTO agent_leaderboard SELECT * FROM agent_leaderboard"
+            " WHERE agent_id = 'a1' AND period_days = 7"
+        ],
+        ("agent_leaderboard", LEADERBOARD_GRAIN, "expect_compound_columns_to_be_unique"),
+        "2 of 9 rows unexpected, e.g. workspace_id=w1, as_of_date=2026-11-20, period_days=7",
+        {("agent_leaderboard", "leaderboard_rows", "expect_column_values_to_be_between")},
+    ),
+    "null key": (
+        ["UPDATE agent_leaderboard SET agent_id = NULL WHERE agent_id = 'a2' AND period_days = 14"],
+        ("agent_leaderboard", "agent_id", "expect_column_values_to_not_be_null"),
+        "1 of 8 rows unexpected",
+        {("agent_leaderboard", "leaderboard_rows", "expect_column_values_to_be_between")},
+    ),
+    "pct 120": (
+        ["UPDATE agent_leaderboard SET ai_assisted_reply_pct = 120 WHERE agent_id = 'a1'"],
+        ("agent_leaderboard", "ai_assisted_reply_pct", "expect_column_values_to_be_between"),
+        "4 of 8 rows unexpected, e.g. ai_assisted_reply_pct=120.0, workspace_id=w1, "
+        "as_of_date=2026-11-20, period_days=7, agent_id=a1; ai_assisted_reply_pct=120.0,",
+        set(),
+    ),
+    "csat 6": (
+        ["UPDATE agent_leaderboard SET csat_avg = 6 WHERE agent_id = 'a2' AND period_days = 90"],
+        ("agent_leaderboard", "csat_avg", "expect_column_values_to_be_between"),
+        "1 of 8 rows unexpected, e.g. csat_avg=6.0, workspace_id=w1, as_of_date=2026-11-20, "
+        "period_days=90, agent_id=a2",
+        set(),
+    ),
+    "negative seconds": (
+        ["UPDATE team_kpis SET median_first_response_seconds = -1 WHERE period_days = 30"],
+        ("team_kpis", "median_first_response_seconds", "expect_column_values_to_be_between"),
+        "1 of 4 rows unexpected, e.g. median_first_response_seconds=-1.0, workspace_id=w1, "
+        "as_of_date=2026-11-20, period_days=30",
+        set(),
+    ),
+    "sum mismatch": (
+        ["UPDATE agent_leaderboard SET scratch_replies = 5 WHERE agent_id = 'a2' AND period_days = 7"],
+        (
+            "agent_leaderboard",
+            "replies_sent, reply_parts_sum",
+            "expect_column_pair_values_to_be_equal",
+        ),
+        "1 of 8 rows unexpected, e.g. replies_sent=2.0, workspace_id=w1, as_of_date=2026-11-20, "
+        "period_days=7, agent_id=a2, reply_parts_sum=5.0",
+        set(),
+    ),
+    "samples above conversations": (
+        ["UPDATE agent_daily_activity SET first_response_samples = 3 WHERE agent_id = 'a2'"
+         " AND activity_date = DATE '2026-11-19'"],  # fmt: skip
+        (
+            "agent_daily_activity",
+            "conversations_handled, first_response_samples",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+        ),
+        "1 of 4 rows unexpected, e.g. conversations_handled=1.0, agent_id=a2",
+        set(),
+    ),
+    "missing active agent row": (
+        ["DELETE FROM agent_leaderboard WHERE agent_id = 'a2' AND period_days = 30"],
+        ("agent_leaderboard", "leaderboard_rows", "expect_column_values_to_be_between"),
+        "1 of 8 expected (workspace_id/agent_id/period_days) without exactly one "
+        "agent_leaderboard row for 2026-11-20, e.g. w1/a2/30 (0 rows)",
+        set(),
+    ),
+    "bad period_days": (
+        ["UPDATE team_kpis SET period_days = 31 WHERE period_days = 30"],
+        ("team_kpis", "period_days", "expect_column_values_to_be_in_set"),
+        "1 of 4 rows unexpected, e.g. period_days=31, workspace_id=w1, as_of_date=2026-11-20",
+        {("team_kpis", "team_kpis_rows", "expect_column_values_to_be_between")},
+    ),
+    "bad quadrant": (
+        ["UPDATE agent_leaderboard SET load_quadrant = 'overloaded' WHERE agent_id = 'a2'"
+         " AND period_days = 7"],  # fmt: skip
+        ("agent_leaderboard", "load_quadrant", "expect_column_values_to_be_in_set"),
+        "1 of 8 rows unexpected, e.g. load_quadrant=overloaded, workspace_id=w1, "
+        "as_of_date=2026-11-20, period_days=7, agent_id=a2",
+        set(),
+    ),
+    "stale as_of_date": (
+        ["UPDATE team_kpis SET as_of_date = DATE '2026-11-19'"],
+        ("team_kpis", "as_of_date", "expect_column_distinct_values_to_be_in_set"),
+        "unexpected values: 2026-11-19",
+        {("team_kpis", "team_kpis_rows", "expect_column_values_to_be_between")},
+    ),
+    "ai handled above replied": (
+        ["UPDATE team_kpis SET ai_handled_conversations = 3 WHERE period_days = 7"],
+        (
+            "team_kpis",
+            "conversations_replied, ai_handled_conversations",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+        ),
+        "1 of 4 rows unexpected",
+        set(),
+    ),
+    "activity date outside the 180 days": (
+        ["UPDATE agent_daily_activity SET activity_date = DATE '2026-05-01'"
+         " WHERE agent_id = 'a1' AND activity_date = DATE '2026-11-19'"],  # fmt: skip
+        (
+            "agent_daily_activity",
+            "activity_date_age_days",
+            "expect_column_values_to_be_between",
+        ),
+        "1 of 4 rows unexpected, e.g. activity_date_age_days=203.0, agent_id=a1, "
+        "activity_date=2026-05-01",
+        set(),
+    ),
+    "low-csat score 3": (
+        ["UPDATE agent_low_csat_conversations SET score = 3"],
+        ("agent_low_csat_conversations", "score", "expect_column_values_to_be_in_set"),
+        "1 of 1 rows unexpected, e.g. score=3, agent_id=a2, conversation_id=c9",
+        set(),
+    ),
+    "rejected share 5 % for messages": (
+        ["UPDATE rejected_share_by_entity SET records_read = 2000, records_rejected = 100,"
+         " rejected_share = 0.05 WHERE entity = 'messages'"],  # fmt: skip
+        ("rejected_records", "rejected_share", "expect_column_values_to_be_between"),
+        "messages: 5.0 % of 2,000 records rejected (threshold 1.0 %)",
+        set(),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(VIOLATIONS))
+def test_violation_is_caught(case: str, warehouse: Path) -> None:
+    statements, (table, column, expectation), observed, collateral = VIOLATIONS[case]
+    sql(warehouse, *statements)
+
+    report = validate(warehouse, AS_OF, out_dir=None, tables=[table])
+
+    assert not report.passed
+    failed = {(r.table, r.column, r.expectation) for r in report.failures}
+    assert (table, column, expectation) in failed
+    assert failed - {(table, column, expectation)} <= collateral, report.failure_lines()
+    prefix = f"{table}, {column}, {expectation}, "
+    lines = [line for line in report.failure_lines() if line.startswith(prefix)]
+    assert len(lines) == 1, report.failure_lines()
+    assert lines[0].startswith(prefix + observed), lines[0]
+
+
+def test_stale_as_of_date_names_the_stale_date(warehouse: Path) -> None:
+    sql(warehouse, "UPDATE agent_low_csat_conversations SET as_of_date = DATE '2026-11-19'")
+    report = validate(warehouse, AS_OF, out_dir=None, tables=["agent_low_csat_conversations"])
+    (fresh,) = report.failures
+    assert (fresh.column, fresh.expectation) == (
+        "as_of_date",
+        "expect_column_distinct_values_to_be_in_set",
+    )
+    assert fresh.observed["partial_unexpected_list"] == ["2026-11-19"]
+    assert fresh.kwargs["value_set"] == [f"{AS_OF}T00:00:00"]
+    assert report.failure_lines() == [
+        "agent_low_csat_conversations, as_of_date, expect_column_distinct_values_to_be_in_set, "
+        "unexpected values: 2026-11-19"
+    ]
+
+
+def test_each_rejected_entity_fails_on_its_own_line(warehouse: Path) -> None:
+    sql(
+        warehouse,
+        "UPDATE rejected_share_by_entity SET records_read = 2000, records_rejected = 100,"
+        " rejected_share = 0.05 WHERE entity = 'messages'",
+        "UPDATE rejected_share_by_entity SET records_read = 40, records_rejected = 2,"
+        " rejected_share = 0.05 WHERE entity = 'mentions'",
+    )
+    report = validate(warehouse, AS_OF, out_dir=None, tables=["rejected_records"])
+    assert sorted(report.failure_lines()) == [
+        "rejected_records, rejected_share, expect_column_values_to_be_between, "
+        "mentions: 5.0 % of 40 records rejected (threshold 1.0 %)",
+        "rejected_records, rejected_share, expect_column_values_to_be_between, "
+        "messages: 5.0 % of 2,000 records rejected (threshold 1.0 %)",
+    ]
+    # The threshold is configurable: at 6 % both pass.
+    assert validate(
+        warehouse, AS_OF, out_dir=None, tables=["rejected_records"], threshold=0.06
+    ).passed
+
+
+def test_duplicate_key_caught_across_chunks(warehouse: Path) -> None:
+    """Chunks are hash partitions of the grain: a duplicate always shares a chunk."""
+    sql(
+        warehouse,
+        "INSERT INTO agent_leaderboard SELECT * FROM agent_leaderboard"
+        " WHERE agent_id = 'a2' AND period_days = 90",
+    )
+    report = validate(warehouse, AS_OF, out_dir=None, tables=["agent_leaderboard"], chunk_rows=3)
+    (unique,) = by_key(
+        report, "agent_leaderboard", LEADERBOARD_GRAIN, "expect_compound_columns_to_be_unique"
+    )
+    assert not unique.success
+    assert unique.batch == "rows (3 chunks)"
+    assert unique.observed["element_count"] == 9
+    assert unique.observed["unexpected_count"] == 2
+
+
+def test_chunked_good_data_passes_with_global_counts(warehouse: Path) -> None:
+    report = validate(warehouse, AS_OF, out_dir=None, tables=["agent_leaderboard"], chunk_rows=4)
+    assert report.passed, report.failure_lines()
+    (not_null,) = by_key(
+        report, "agent_leaderboard", "agent_id", "expect_column_values_to_not_be_null"
+    )
+    assert not_null.observed["element_count"] == 8
+    assert not_null.batch == "rows (2 chunks)"
+
+
+def test_wrong_column_type_is_caught(warehouse: Path) -> None:
+    sql(warehouse, "ALTER TABLE team_kpis ALTER period_days TYPE BIGINT")
+    report = validate(warehouse, AS_OF, out_dir=None, tables=["team_kpis"])
+    assert report.failure_lines() == [
+        "team_kpis, period_days, expect_column_values_to_be_of_type, int64"
+    ]
+
+
+# --------------------------------------------------------------------------- fail closed
+
+
+def test_missing_table_fails_closed(warehouse: Path) -> None:
+    sql(warehouse, "DROP TABLE agents", "DROP TABLE agent_daily_activity")
+    report = validate(warehouse, AS_OF, out_dir=None)
+
+    assert not report.passed
+    lines = report.failure_lines()
+    assert any(
+        line.startswith("agents, -, read_table, error: CatalogException:") and "agents" in line
+        for line in lines
+    ), lines
+    # The coverage check reads agents too: it fails, it does not pass vacuously.
+    (coverage,) = by_key(
+        report, "agent_leaderboard", "leaderboard_rows", "expect_column_values_to_be_between"
+    )
+    assert not coverage.success and coverage.blocking and "agents" in coverage.exception
+    # An exception in the (otherwise non-blocking) volume check is blocking.
+    (volume,) = by_key(
+        report, "agent_daily_activity", "replies_sent", "expect_column_sum_to_be_between"
+    )
+    assert not volume.success and volume.blocking and volume.exception
+    # The other tables were still checked.
+    assert all(r.success for r in report.results if r.table == "workspaces")
+
+
+def test_missing_column_fails_closed(warehouse: Path) -> None:
+    sql(warehouse, "ALTER TABLE agents DROP COLUMN agent_status")
+    report = validate(warehouse, AS_OF, out_dir=None, tables=["agents"])
+    failed = {(r.column, r.expectation): r for r in report.failures}
+    assert ("agent_status", "expect_column_values_to_be_of_type") in failed
+    assert ("agent_status", "expect_column_values_to_be_in_set") in failed
+    assert ("agent_status", "expect_column_values_to_not_be_null") in failed
+    assert (None, "expect_table_columns_to_match_ordered_list") in failed
+    assert failed[("agent_status", "expect_column_values_to_be_in_set")].exception
+    assert all(r.blocking for r in report.failures)
+
+
+def test_missing_database_and_unknown_table_fail_closed(tmp_path: Path) -> None:
+    report = validate(tmp_path / "nope.duckdb", AS_OF, out_dir=None, tables=["workspaces"])
+    assert not report.passed
+    assert report.failure_lines() == [
+        f"workspaces, -, read_table, error: FileNotFoundError: warehouse file not found: "
+        f"{tmp_path / 'nope.duckdb'}"
+    ]
+    results = validate_table(tmp_path / "nope.duckdb", "leaderboard", AS_OF)
+    assert [(r.table, r.expectation, r.success, r.blocking) for r in results] == [
+        ("leaderboard", "build_suite", False, True)
+    ]
+
+
+def test_validate_table_returns_that_tables_checks(warehouse: Path, tmp_path: Path) -> None:
+    results = validate_table(warehouse, "workspaces", dt.date(2026, 11, 20), out_dir=tmp_path)
+    assert results and all(r.table == "workspaces" and r.success for r in results)
+    assert (tmp_path / "workspaces" / "results.json").is_file()
+    assert (tmp_path / "workspaces" / "data_docs" / "index.html").is_file()
+
+
+# --------------------------------------------------------------------------- volume
+
+
+def _history(path: Path, today_replies: int) -> None:
+    """Seven prior days of 10 replies each (one missing day counts as 0), then the as-of day."""
+    days = [dt.date(2026, 11, 20) - dt.timedelta(days=i) for i in range(1, 9)]
+    rows = [
+        _daily_row("a1", d.isoformat(), 1, 10, 0, None, 0, 0, 0, 0, 10, 0)
+        for d in days
+        if d != dt.date(2026, 11, 16)
+    ]
+    rows.append(_daily_row("a1", AS_OF, 1, today_replies, 0, None, 0, 0, 0, 0, today_replies, 0))
+    sql(path, "DELETE FROM agent_daily_activity", f"INSERT INTO agent_daily_activity VALUES {', '.join(rows)}")
+
+
+def test_volume_jump_is_a_warning_not_a_failure(warehouse: Path) -> None:
+    _history(warehouse, today_replies=30)
+    report = validate(warehouse, AS_OF, out_dir=None, tables=["agent_daily_activity"])
+
+    assert report.passed  # non-blocking
+    assert report.failures == [] and report.failure_lines() == []
+    (warning,) = report.warnings
+    assert (warning.table, warning.column, warning.expectation) == (
+        "agent_daily_activity",
+        "replies_sent",
+        "expect_column_sum_to_be_between",
+    )
+    assert warning.observed == 30
+    assert warning.kwargs["min_value"] == 5.0 and warning.kwargs["max_value"] == 15.0
+    assert report.failure_lines(include_warnings=True) == [
+        "WARNING agent_daily_activity, replies_sent, expect_column_sum_to_be_between, "
+        "replies on 2026-11-20: 30 vs median 10.0 of the 7 prior days "
+        "(+200.0 %, allowed +-50 %)"
+    ]
+    assert report.summary()["warnings"] == 1
+
+
+def test_volume_within_band_passes(warehouse: Path) -> None:
+    _history(warehouse, today_replies=12)
+    report = validate(warehouse, AS_OF, out_dir=None, tables=["agent_daily_activity"])
+    (volume,) = by_key(
+        report, "agent_daily_activity", "replies_sent", "expect_column_sum_to_be_between"
+    )
+    assert volume.success and not volume.skipped and volume.observed == 12
+    assert report.passed and report.warnings == []

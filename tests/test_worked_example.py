@@ -1,0 +1,94 @@
+"""The worked example of spec/metrics.md, end to end through `ochre-analytics run`."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from tests.landing_builder import WORKED_EXAMPLE, query, query_df, run_pipeline
+
+AS_OF = "2026-11-20"
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("warehouse")
+    assert run_pipeline(WORKED_EXAMPLE / "landing", warehouse, AS_OF) == 0
+    return warehouse / "published" / "leaderboard.duckdb"
+
+
+def _assert_frames_equal(actual: pd.DataFrame, expected: pd.DataFrame, keys: list[str]):
+    assert list(actual.columns) == list(expected.columns)
+    actual = actual.sort_values(keys).reset_index(drop=True)
+    expected = expected.sort_values(keys).reset_index(drop=True)
+    assert len(actual) == len(expected)
+    for col in expected.columns:
+        for i, (a, e) in enumerate(zip(actual[col], expected[col], strict=True)):
+            a_missing = a is None or (isinstance(a, float) and math.isnan(a)) or a is pd.NA
+            e_missing = e is None or (isinstance(e, float) and math.isnan(e))
+            if e_missing:
+                assert a_missing, f"{col} row {i}: expected null, got {a!r}"
+            elif isinstance(e, float):
+                assert a == pytest.approx(e, rel=1e-12), f"{col} row {i}: {a!r} != {e!r}"
+            else:
+                assert str(a) == str(e), f"{col} row {i}: {a!r} != {e!r}"
+
+
+def test_agent_leaderboard_matches_expected_csv(published):
+    expected = pd.read_csv(WORKED_EXAMPLE / "expected_agent_leaderboard.csv")
+    actual = query_df(published, "select * from agent_leaderboard")
+    actual["as_of_date"] = actual["as_of_date"].astype(str)
+    _assert_frames_equal(actual, expected, ["period_days", "agent_id"])
+
+
+def test_team_kpis_match_expected_csv(published):
+    expected = pd.read_csv(WORKED_EXAMPLE / "expected_team_kpis.csv")
+    actual = query_df(published, "select * from team_kpis")
+    actual["as_of_date"] = actual["as_of_date"].astype(str)
+    _assert_frames_equal(actual, expected, ["period_days"])
+
+
+def test_worked_example_drill_down(published):
+    daily = query(
+        published,
+        "select agent_id, activity_date::varchar, replies_sent, first_response_samples, "
+        "median_first_response_seconds, csat_responses, csat_score_sum, mentions_received "
+        "from agent_daily_activity order by agent_id, activity_date",
+    )
+    assert daily == [
+        ("a1", "2026-11-18", 2, 1, 600.0, 0, 0, 0),
+        ("a1", "2026-11-19", 0, 0, None, 1, 5, 0),
+        ("a2", "2026-11-18", 1, 1, 3600.0, 0, 0, 0),
+        ("a2", "2026-11-19", 1, 1, 300.0, 1, 5, 1),
+    ]
+    # the 2 on c1 was superseded by the 5 the next day: no low-score conversation
+    assert query(published, "select count(*) from agent_low_csat_conversations") == [(0,)]
+
+
+def test_published_file_has_no_personal_data(published):
+    tables = [r[0] for r in query(published, "select table_name from information_schema.tables")]
+    assert {"agent_leaderboard", "team_kpis", "agent_daily_activity",
+            "agent_low_csat_conversations", "agents", "workspaces",
+            "rejected_records", "publish_metadata"} <= set(tables)
+    for table in tables:
+        cols = query(published, "select column_name from information_schema.columns "
+                                "where table_name = ?", [table])
+        for (col,) in cols:
+            assert "email" not in col.lower()
+            hits = query(published, f'select count(*) from "{table}" '
+                                    f'where cast("{col}" as varchar) like \'%@%\'')
+            assert hits == [(0,)], f"{table}.{col} holds an @"
+
+
+def test_as_of_before_the_rerate_counts_the_earlier_rating(tmp_path):
+    """As of 11-18 the 2 given that day is the latest rating: a low-score conversation."""
+    assert run_pipeline(WORKED_EXAMPLE / "landing", tmp_path, "2026-11-18") == 0
+    db = tmp_path / "published" / "leaderboard.duckdb"
+    low = query(db, "select agent_id, conversation_id, score, submitted_date::varchar "
+                    "from agent_low_csat_conversations order by agent_id")
+    assert low == [("a1", "c1", 2, "2026-11-18"), ("a2", "c1", 2, "2026-11-18")]
+    rows = query(db, "select agent_id, csat_responses, csat_avg, replies_sent "
+                     "from agent_leaderboard where period_days = 7 order by agent_id")
+    assert rows == [("a1", 1, 2.0, 2), ("a2", 1, 2.0, 1)]
