@@ -158,7 +158,7 @@ def validate(
     tables: Iterable[str] | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     schema: str = "main",
-    duckdb_config: dict[str, Any] | None = None,
+    duckdb_settings: dict[str, Any] | None = None,
     daily_activity_days: int = DAILY_ACTIVITY_DAYS,
     low_csat_days: int = LOW_CSAT_DAYS,
     volume_tolerance: float = VOLUME_TOLERANCE,
@@ -171,7 +171,7 @@ def validate(
     started = time.perf_counter()
     day = _as_date(as_of_date)
     out = Path(out_dir) if out_dir is not None else None
-    session = _Session(db_path, day, schema, chunk_rows, duckdb_config, out)
+    session = _Session(db_path, day, schema, chunk_rows, duckdb_settings, out)
     options = {
         "threshold": threshold,
         "daily_activity_days": daily_activity_days,
@@ -180,7 +180,11 @@ def validate(
     }
     results: list[CheckResult] = []
     for table in PUBLISHED_TABLES if tables is None else list(tables):
-        results += session.run_table(table, options)
+        try:
+            results += session.run_table(table, options)
+        except Exception as exc:  # noqa: BLE001 - fail closed, whatever went wrong
+            log.exception("data checks: %s failed", table)
+            results.append(_error(table, None, "run_table", exc))
     report = ValidationReport(day, str(db_path), results, threshold=threshold, out_dir=out)
     report.seconds = time.perf_counter() - started
     if out is not None:
@@ -199,7 +203,7 @@ def validate_table(
     out_dir: str | os.PathLike[str] | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     schema: str = "main",
-    duckdb_config: dict[str, Any] | None = None,
+    duckdb_settings: dict[str, Any] | None = None,
     **options: Any,
 ) -> list[CheckResult]:
     """The checks of one published table (for one Dagster asset check per table).
@@ -214,7 +218,7 @@ def validate_table(
         tables=[table],
         chunk_rows=chunk_rows,
         schema=schema,
-        duckdb_config=duckdb_config,
+        duckdb_settings=duckdb_settings,
         **options,
     )
     return report.results
@@ -232,17 +236,17 @@ class _Session:
         as_of: dt.date,
         schema: str,
         chunk_rows: int,
-        duckdb_config: dict[str, Any] | None,
+        duckdb_settings: dict[str, Any] | None,
         out_dir: Path | None,
     ) -> None:
         self.db_path = str(db_path)
         self.as_of = as_of
         self.schema = schema
         self.chunk_rows = max(1, int(chunk_rows))
-        self.duckdb_config = {
+        self.duckdb_settings = {
             "threads": int(os.environ.get("OCHRE_DUCKDB_THREADS", "2")),
             "memory_limit": os.environ.get("OCHRE_DUCKDB_MEMORY_LIMIT", "8GB"),
-            **(duckdb_config or {}),
+            **(duckdb_settings or {}),
         }
         self.out_dir = out_dir
         self.ge_results: list[tuple[str, Any]] = []
@@ -259,9 +263,13 @@ class _Session:
     def read(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         if not Path(self.db_path).is_file():
             raise FileNotFoundError(f"warehouse file not found: {self.db_path}")
-        con = duckdb.connect(self.db_path, read_only=True, config=self.duckdb_config)
+        # Settings by SET, not connect(config=...): DuckDB refuses a second connection to a
+        # file already open in this process with a different config.
+        con = duckdb.connect(self.db_path, read_only=True)
         try:
-            con.execute(f"SET schema = '{self.schema}'")
+            for name, value in self.duckdb_settings.items():
+                con.execute(f"SET {name} = {_literal(value)}")
+            con.execute(f"SET schema = {_literal(self.schema)}")
             return con.execute(sql, params).df()
         finally:
             con.close()
@@ -274,10 +282,16 @@ class _Session:
             yield "rows", self.read(f"SELECT * FROM {table}")
             return
         # Hash partitions of the grain: equal keys share a chunk, so uniqueness stays global.
-        key = ", ".join(_ident(c) for c in suite.contract.grain) or "COLUMNS(*)"
+        # Without a grain, the hash of the whole row (``t`` is the row as a struct).
+        key = ", ".join(_ident(c) for c in suite.contract.grain) or "t"
+        seen = 0
         for i in range(parts):
-            sql = f"SELECT * FROM {table} WHERE hash({key}) % {parts} = {i}"
-            yield f"rows part {i + 1} of {parts}", self.read(sql)
+            sql = f"SELECT * FROM {table} t WHERE hash({key}) % {parts} = {i}"
+            frame = self.read(sql)
+            seen += len(frame)
+            yield f"rows part {i + 1} of {parts}", frame
+        if seen != rows:
+            raise RuntimeError(f"chunks of {suite.table} held {seen:,} rows, the table {rows:,}")
 
     # -- one table ----------------------------------------------------------------
 
@@ -314,9 +328,7 @@ class _Session:
                 del frame
         except Exception as exc:  # noqa: BLE001 - fail closed
             log.warning("data checks: reading %s failed: %s", table, exc)
-            return [m.result() for m in merged.values()] + [
-                _error(table, None, "read_table", exc)
-            ]
+            return [m.result() for m in merged.values()] + [_error(table, None, "read_table", exc)]
         out = [m.result() for m in merged.values()]
         for r in out:
             r.batch = f"{r.batch} ({chunks} chunks)" if chunks > 1 else r.batch
@@ -353,7 +365,10 @@ class _Session:
             key = f"{kind}:{pos}"
             if key not in merged:
                 merged[key] = _Merged(suite.table, kind, blocking, (messages or {}).get(pos))
-            merged[key].add(outcome)
+            try:
+                merged[key].add(outcome)
+            except Exception as exc:  # noqa: BLE001 - fail closed
+                _merge_error(merged, suite.table, kind, pos, expectations[pos], exc)
 
     def _run_aggregate(self, suite: TableSuite, check: AggregateCheck) -> list[CheckResult]:
         try:
@@ -543,9 +558,7 @@ class _Merged:
         self.index_examples += _jsonable(index_list)[:room]
 
     def result(self) -> CheckResult:
-        kwargs = _jsonable(
-            {k: v for k, v in dict(self.config.kwargs).items() if k != "batch_id"}
-        )
+        kwargs = _jsonable({k: v for k, v in dict(self.config.kwargs).items() if k != "batch_id"})
         observed: Any
         if self.is_map:
             observed = dict(self.counts)
@@ -562,10 +575,11 @@ class _Merged:
             observed = self.observed[0]
         else:
             observed = self.observed or None
-        message = self.message or (self.config.meta or {}).get("message")
+        meta = self.config.meta or {}
+        message = self.message or meta.get("message")
         return CheckResult(
             table=self.table,
-            column=_column_label(self.config.type, kwargs),
+            column=meta.get("report_column") or _column_label(self.config.type, kwargs),
             expectation=self.config.type,
             success=self.success,
             observed=observed,
@@ -641,6 +655,12 @@ def _as_date(value: dt.date | str) -> dt.date:
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool | int | float):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _slug(text: str) -> str:
@@ -739,7 +759,7 @@ def _render_html(report: ValidationReport) -> str:
         rel = report.data_docs_index.relative_to(report.out_dir).as_posix()
         docs = f"<p><a href='{html.escape(rel)}'>Great Expectations Data Docs</a></p>"
     return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>Ochre data checks {s['as_of_date']}</title>
+<html><head><meta charset="utf-8"><title>Ochre data checks {s["as_of_date"]}</title>
 <style>
 body {{ font-family: sans-serif; margin: 2em; }}
 table {{ border-collapse: collapse; font-size: 13px; }}
@@ -747,9 +767,9 @@ td, th {{ border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-a
 tr.failed td {{ background: #fdd; }} tr.warning td {{ background: #ffd; }}
 tr.skipped td {{ color: #777; }}
 </style></head><body>
-<h1>Ochre data checks, as of {s['as_of_date']}: {status}</h1>
-<p>{s['checks']} checks: {s['succeeded']} succeeded, {s['failed']} failed (blocking),
-{s['warnings']} warnings, {s['skipped']} skipped. Warehouse: {html.escape(report.db_path)}.
+<h1>Ochre data checks, as of {s["as_of_date"]}: {status}</h1>
+<p>{s["checks"]} checks: {s["succeeded"]} succeeded, {s["failed"]} failed (blocking),
+{s["warnings"]} warnings, {s["skipped"]} skipped. Warehouse: {html.escape(report.db_path)}.
 Rejected-share threshold {report.threshold * 100:.1f} %.</p>
 {docs}
 <table><tr><th>status</th><th>table</th><th>column</th><th>expectation</th><th>kind</th>

@@ -64,6 +64,9 @@ PANDAS_TYPE = {
     "TIMESTAMPTZ": "Timestamp",
 }
 
+# How information_schema.columns spells a contract type, where it differs.
+INFORMATION_SCHEMA_TYPE = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
+
 REPLY_PARTS = ("ai_draft_sent_replies", "ai_draft_edited_replies", "scratch_replies")
 REPLY_PARTS_SUM = "reply_parts_sum"
 
@@ -267,7 +270,9 @@ def _keys(contract: TableContract, *extra_not_null: str) -> list[Expectation]:
 
 
 def _between(columns: tuple[str, ...] | list[str], low: Any, high: Any) -> list[Expectation]:
-    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=low, max_value=high) for c in columns]
+    return [
+        gxe.ExpectColumnValuesToBeBetween(column=c, min_value=low, max_value=high) for c in columns
+    ]
 
 
 def _counts(columns: tuple[str, ...]) -> list[Expectation]:
@@ -277,14 +282,17 @@ def _counts(columns: tuple[str, ...]) -> list[Expectation]:
     )
 
 
-def _fresh(as_of_date: dt.date) -> list[Expectation]:
+def _fresh(contract: TableContract, as_of_date: dt.date) -> list[Expectation]:
     # Distinct values, not a per-row between: GE compares datetimes row by row in Python.
-    return [
-        gxe.ExpectColumnValuesToNotBeNull(column="as_of_date"),
+    out: list[Expectation] = []
+    if "as_of_date" not in contract.grain:  # else already checked with the keys
+        out.append(gxe.ExpectColumnValuesToNotBeNull(column="as_of_date"))
+    out.append(
         gxe.ExpectColumnDistinctValuesToBeInSet(
             column="as_of_date", value_set=[_midnight(as_of_date)]
-        ),
-    ]
+        )
+    )
+    return out
 
 
 def _age_between(age_column: str, date_column: str, days: int) -> Expectation:
@@ -371,6 +379,53 @@ def _coverage_check(
     )
 
 
+def declared_types_check(contract: TableContract) -> AggregateCheck:
+    """The DuckDB column types are the contract's, exactly (from information_schema).
+
+    Complements the pandas dtype checks, which cannot tell the type of a column whose values
+    are all null (pandas gives object, and GE then passes any type). One expectation per
+    table on the frame (column_name, declared_type, contract_type); a missing column has a
+    null declared type.
+    """
+    sql = (
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = ?"
+    )
+
+    def build(read: Reader) -> AggregateBatch:
+        found = read(sql, [contract.name])
+        declared = dict(zip(found["column_name"], found["data_type"], strict=True))
+        names = contract.column_names
+        expected = [INFORMATION_SCHEMA_TYPE.get(t, t) for _, t in contract.columns]
+        frame = pd.DataFrame(
+            {
+                "column_name": names,
+                "declared_type": [declared.get(n) for n in names],
+                "contract_type": expected,
+            }
+        )
+        bad = [
+            f"{n}: declared {declared.get(n, 'nothing (missing)')}, contract {t}"
+            for n, t in zip(names, expected, strict=True)
+            if declared.get(n) != t
+        ]
+        meta: dict[str, Any] = {}
+        if bad:
+            meta["report_column"] = ", ".join(b.split(":")[0] for b in bad)
+        exp = gxe.ExpectColumnPairValuesToBeEqual(
+            column_A="declared_type", column_B="contract_type", ignore_row_if="neither", meta=meta
+        )
+        messages = {0: "; ".join(bad)} if bad else {}
+        return AggregateBatch(frame, [exp], index_columns=("column_name",), messages=messages)
+
+    return AggregateCheck(
+        f"{contract.name}.declared_types",
+        "declared_type, contract_type",
+        "expect_column_pair_values_to_be_equal",
+        build,
+    )
+
+
 def active_agent_windows_check(as_of: dt.date) -> AggregateCheck:
     """One agent_leaderboard row per active agent (in ``agents``) per window."""
     expected = (
@@ -388,7 +443,9 @@ def active_agent_windows_check(as_of: dt.date) -> AggregateCheck:
 
 def workspace_windows_check(as_of: dt.date) -> AggregateCheck:
     """One team_kpis row per workspace per window, even without activity."""
-    expected = f"SELECT s.workspace_id, w.period_days FROM workspaces s CROSS JOIN {_periods_sql()} w"
+    expected = (
+        f"SELECT s.workspace_id, w.period_days FROM workspaces s CROSS JOIN {_periods_sql()} w"
+    )
     return _coverage_check(
         "team_kpis", expected, ("workspace_id", "period_days"), "team_kpis_rows", as_of
     )
@@ -515,13 +572,27 @@ def volume_check(
 def build_suite(
     table: str,
     as_of_date: dt.date,
+    **options: Any,
+) -> TableSuite:
+    """The suite for one published table (KeyError for an unknown table).
+
+    Options: ``threshold`` (rejected share, default 0.01), ``daily_activity_days`` (180),
+    ``low_csat_days`` (90), ``volume_tolerance`` (0.5).
+    """
+    suite = _build_suite(table, as_of_date, **options)
+    suite.aggregates.insert(0, declared_types_check(suite.contract))
+    return suite
+
+
+def _build_suite(
+    table: str,
+    as_of_date: dt.date,
     *,
     threshold: float = DEFAULT_REJECTED_THRESHOLD,
     daily_activity_days: int = DAILY_ACTIVITY_DAYS,
     low_csat_days: int = LOW_CSAT_DAYS,
     volume_tolerance: float = VOLUME_TOLERANCE,
 ) -> TableSuite:
-    """The suite for one published table (KeyError for an unknown table)."""
     c = CONTRACTS[table]
     d = as_of_date
     if table == "agent_leaderboard":
@@ -535,7 +606,7 @@ def build_suite(
             rows=[
                 *_schema(c),
                 *_keys(c),
-                *_fresh(d),
+                *_fresh(c, d),
                 _in_set("period_days", PERIOD_DAYS),
                 _in_set("agent_role", AGENT_ROLES),
                 _in_set("agent_status", AGENT_STATUSES),
@@ -569,7 +640,7 @@ def build_suite(
             rows=[
                 *_schema(c),
                 *_keys(c),
-                *_fresh(d),
+                *_fresh(c, d),
                 _in_set("period_days", PERIOD_DAYS),
                 *_counts(counts),
                 *_between(("ai_handled_pct",), 0, 100),
@@ -592,7 +663,7 @@ def build_suite(
             rows=[
                 *_schema(c),
                 *_keys(c, "workspace_id"),
-                *_fresh(d),
+                *_fresh(c, d),
                 *_counts(counts),
                 *_between(("median_first_response_seconds",), 0, None),
             ],
@@ -614,7 +685,7 @@ def build_suite(
             rows=[
                 *_schema(c),
                 *_keys(c, "workspace_id", "score", "submitted_at", "submitted_date"),
-                *_fresh(d),
+                *_fresh(c, d),
                 _in_set("score", (1, 2)),
             ],
             consistency=[_age_between("submitted_date_age_days", "submitted_date", low_csat_days)],

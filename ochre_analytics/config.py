@@ -56,7 +56,7 @@ def _env_int(name: str, default: int) -> int:
 def parse_as_of(value: str | None) -> dt.date:
     """YYYY-MM-DD, or yesterday in UTC when empty."""
     if value is None or value == "":
-        return dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=1)
+        return dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:

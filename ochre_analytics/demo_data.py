@@ -491,14 +491,6 @@ class _Batch:
         return _Batch(self.entity, cols, over, broken, reasons)
 
 
-def _concat(batches: list[_Batch]) -> _Batch:
-    batches = [b for b in batches if len(b)]
-    if len(batches) == 1:
-        return batches[0]
-    cols = {k: np.concatenate([b.cols[k] for b in batches]) for k in batches[0].cols}
-    return _Batch(batches[0].entity, cols)
-
-
 # --------------------------------------------------------------------------------------
 # the world: workspaces and agents
 # --------------------------------------------------------------------------------------
@@ -807,10 +799,10 @@ def _gen_chunk(world: _World, seed: int, chunk: int, n: int, ctr: _Counters) -> 
     cs = np.cumsum(gap)
     offset_s = cs - cs[m_first][mc]
     # sub-second parts: none (70 %), milliseconds (25 %), microseconds (5 %)
-    frac = (rng.random(m) * (_US / 0.30)).astype(np.int64) - int(0.70 / 0.30 * _US)
-    frac = np.where(frac < 0, 0, np.where(frac < (25 / 30) * _US, frac // 1000 * 1000 + 1000,
-                                          frac))
-    frac = np.minimum(frac, _US - 1)
+    uf = rng.random(m)
+    millis = 1000 * (1 + ((uf - 0.70) / 0.25 * 999).astype(np.int64))
+    micros = 1 + ((uf - 0.95) / 0.05 * (_US - 2)).astype(np.int64)
+    frac = np.where(uf < 0.70, 0, np.where(uf < 0.95, millis, micros))
     t = start[mc] + offset_s * _US + frac
     # a deactivated agent never writes after deactivation: the teammate takes over
     moved = (author >= 0) & (t > world.ag_deact_at[np.maximum(author, 0)])
@@ -934,6 +926,8 @@ def _gen_chunk(world: _World, seed: int, chunk: int, n: int, ctr: _Counters) -> 
     who = np.concatenate([who, third[extra]])
     so = np.argsort(rows, kind="stable")
     rows, who = rows[so], who[so]
+    own = who == author[rows]  # a note moved to the teammate would mention its own author
+    rows, who = rows[~own], who[~own]
     nm = len(rows)
     mentions = _Batch("mentions", {
         "mention_id": ctr.mention + np.arange(nm, dtype=np.int64),
@@ -1199,7 +1193,7 @@ class _Render:
                 val = [(mat[vi], lens[vi])]
             # nulls: "null", or (optional columns, some records) no key at all
             if null.any():
-                val = [(m.copy(), np.where(null, 0, ln)) for m, ln in val]
+                val = [(m, np.where(null, 0, ln)) for m, ln in val]
                 val.append(_const(n, b"null", null))
             omit = null & omit_null if col.omittable else np.zeros(n, bool)
             key_part = _const(n, keyb)

@@ -40,7 +40,7 @@ class EntityFiles:
         if not self.files:
             return None
         ts = max(f.stat().st_mtime for f in self.files)
-        return dt.datetime.fromtimestamp(ts, tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(ts, tz=dt.UTC)
 
 
 def is_landing_file(path: Path) -> bool:

@@ -91,7 +91,7 @@ def publish(
                 "cast(? as date) as as_of_date, "
                 "cast(? as timestamptz) as published_at, "
                 "cast(? as varchar) as engine",
-                [as_of.isoformat(), dt.datetime.now(dt.timezone.utc), settings.target],
+                [as_of.isoformat(), dt.datetime.now(dt.UTC), settings.target],
             )
             for statement in extra_statements:
                 con.execute(statement)

@@ -53,8 +53,12 @@ def _load_csv(con: duckdb.DuckDBPyConnection, table: str, name: str, types: dict
     )
 
 
-def _daily_row(agent: str, day: str, conv: int, replies: int, samples: int, median, csat: int,
-               score_sum: int, sent: int, edited: int, scratch: int, mentions: int) -> str:  # fmt: skip
+def _daily_row(*values) -> str:
+    """agent, day, conversations, replies, samples, median, csat, score_sum, sent, edited,
+    scratch, mentions -> one VALUES tuple of agent_daily_activity."""
+    agent, day, conv, replies, samples, median, csat, score_sum, sent, edited, scratch, mentions = (
+        values
+    )
     median_sql = "NULL::DOUBLE" if median is None else f"{median}::DOUBLE"
     return (
         f"('w1', DATE '{AS_OF}', '{agent}', DATE '{day}', {conv}::BIGINT, {replies}::BIGINT,"
@@ -98,7 +102,7 @@ def build_warehouse(path: Path) -> Path:
         )
         con.execute(
             "CREATE TABLE rejected_records AS SELECT * FROM (VALUES"
-            " ('messages', 'messages/part-1.jsonl', 7::BIGINT, NULL, 'invalid JSON'))"
+            " ('messages', 'messages/part-1.jsonl', 7::BIGINT, NULL::VARCHAR, 'invalid JSON'))"
             " t(entity, source_file, line_number, record_id, reason)"
         )
         con.execute(
@@ -215,7 +219,9 @@ def test_good_data_passes_with_real_counts(warehouse: Path, tmp_path: Path) -> N
     assert fresh.success and fresh.kwargs["value_set"] == [f"{AS_OF}T00:00:00"]
 
     # Rejected share: one expectation per entity, with its message.
-    shares = by_key(report, "rejected_records", "rejected_share", "expect_column_values_to_be_between")
+    shares = by_key(
+        report, "rejected_records", "rejected_share", "expect_column_values_to_be_between"
+    )
     assert len(shares) == 7
     assert "messages: 0.5 % of 200 records rejected (threshold 1.0 %)" in {
         r.message for r in shares
@@ -252,14 +258,14 @@ def test_json_and_html_are_written(warehouse: Path, tmp_path: Path) -> None:
     docs_index = out / "data_docs" / "index.html"
     assert report.data_docs_index == docs_index and docs_index.is_file()
     pages = list((out / "data_docs" / "validations").rglob("*.html"))
-    # rows + consistency + coverage for both tables
-    assert len(pages) == 6
+    # rows + consistency + declared types + coverage, for both tables
+    assert len(pages) == 8
     text = " ".join(re.sub(r"<[^>]+>|\s+", " ", p.read_text()) for p in pages)
     text = re.sub(r"\s+", " ", text)
     assert "Values in replies_sent and reply_parts_sum must always be equal" in text
     assert "Succeeded" in text and "Failed" not in text.replace("Failed Only", "")
     raw = sorted((out / "ge_results").glob("*.json"))
-    assert len(raw) == 6
+    assert len(raw) == 8
     first = json.loads(raw[0].read_text())
     assert first["success"] is True and first["results"]
 
@@ -304,7 +310,10 @@ VIOLATIONS = {
         set(),
     ),
     "sum mismatch": (
-        ["UPDATE agent_leaderboard SET scratch_replies = 5 WHERE agent_id = 'a2' AND period_days = 7"],
+        [
+            "UPDATE agent_leaderboard SET scratch_replies = 5"
+            " WHERE agent_id = 'a2' AND period_days = 7"
+        ],
         (
             "agent_leaderboard",
             "replies_sent, reply_parts_sum",
@@ -315,8 +324,10 @@ VIOLATIONS = {
         set(),
     ),
     "samples above conversations": (
-        ["UPDATE agent_daily_activity SET first_response_samples = 3 WHERE agent_id = 'a2'"
-         " AND activity_date = DATE '2026-11-19'"],  # fmt: skip
+        [
+            "UPDATE agent_daily_activity SET first_response_samples = 3 WHERE agent_id = 'a2'"
+            " AND activity_date = DATE '2026-11-19'"
+        ],
         (
             "agent_daily_activity",
             "conversations_handled, first_response_samples",
@@ -339,8 +350,10 @@ VIOLATIONS = {
         {("team_kpis", "team_kpis_rows", "expect_column_values_to_be_between")},
     ),
     "bad quadrant": (
-        ["UPDATE agent_leaderboard SET load_quadrant = 'overloaded' WHERE agent_id = 'a2'"
-         " AND period_days = 7"],  # fmt: skip
+        [
+            "UPDATE agent_leaderboard SET load_quadrant = 'overloaded' WHERE agent_id = 'a2'"
+            " AND period_days = 7"
+        ],
         ("agent_leaderboard", "load_quadrant", "expect_column_values_to_be_in_set"),
         "1 of 8 rows unexpected, e.g. load_quadrant=overloaded, workspace_id=w1, "
         "as_of_date=2026-11-20, period_days=7, agent_id=a2",
@@ -363,8 +376,10 @@ VIOLATIONS = {
         set(),
     ),
     "activity date outside the 180 days": (
-        ["UPDATE agent_daily_activity SET activity_date = DATE '2026-05-01'"
-         " WHERE agent_id = 'a1' AND activity_date = DATE '2026-11-19'"],  # fmt: skip
+        [
+            "UPDATE agent_daily_activity SET activity_date = DATE '2026-05-01'"
+            " WHERE agent_id = 'a1' AND activity_date = DATE '2026-11-19'"
+        ],
         (
             "agent_daily_activity",
             "activity_date_age_days",
@@ -381,8 +396,10 @@ VIOLATIONS = {
         set(),
     ),
     "rejected share 5 % for messages": (
-        ["UPDATE rejected_share_by_entity SET records_read = 2000, records_rejected = 100,"
-         " rejected_share = 0.05 WHERE entity = 'messages'"],  # fmt: skip
+        [
+            "UPDATE rejected_share_by_entity SET records_read = 2000, records_rejected = 100,"
+            " rejected_share = 0.05 WHERE entity = 'messages'"
+        ],
         ("rejected_records", "rejected_share", "expect_column_values_to_be_between"),
         "messages: 5.0 % of 2,000 records rejected (threshold 1.0 %)",
         set(),
@@ -471,11 +488,52 @@ def test_chunked_good_data_passes_with_global_counts(warehouse: Path) -> None:
     assert not_null.batch == "rows (2 chunks)"
 
 
+def test_chunks_without_grain_cover_every_row(warehouse: Path) -> None:
+    sql(
+        warehouse,
+        "INSERT INTO rejected_records VALUES"
+        " ('agents', 'agents/a.jsonl', 1, 'a9', 'unknown workspace'),"
+        " ('mentions', 'mentions/m.parquet', NULL, 'm1', 'missing required column'),"
+        " ('nope', 'x.jsonl', 1, NULL, 'unknown entity')",
+    )
+    report = validate(warehouse, AS_OF, out_dir=None, tables=["rejected_records"], chunk_rows=1)
+    (not_null,) = [
+        r
+        for r in by_key(report, "rejected_records", "entity", "expect_column_values_to_not_be_null")
+        if r.batch == "rows (4 chunks)"
+    ]
+    assert not_null.observed["element_count"] == 4
+    assert report.failure_lines() == [
+        "rejected_records, entity, expect_column_values_to_be_in_set, "
+        "1 of 4 rows unexpected, e.g. nope"
+    ]
+
+
 def test_wrong_column_type_is_caught(warehouse: Path) -> None:
     sql(warehouse, "ALTER TABLE team_kpis ALTER period_days TYPE BIGINT")
     report = validate(warehouse, AS_OF, out_dir=None, tables=["team_kpis"])
     assert report.failure_lines() == [
-        "team_kpis, period_days, expect_column_values_to_be_of_type, int64"
+        "team_kpis, period_days, expect_column_values_to_be_of_type, int64",
+        "team_kpis, period_days, expect_column_pair_values_to_be_equal, "
+        "period_days: declared BIGINT, contract INTEGER",
+    ]
+
+
+def test_all_null_column_of_the_wrong_type_is_caught(warehouse: Path) -> None:
+    """pandas sees an all-null column as object (GE passes it); the declared type tells."""
+    sql(
+        warehouse,
+        "UPDATE rejected_records SET line_number = NULL",
+        "ALTER TABLE rejected_records ALTER line_number TYPE VARCHAR",
+    )
+    report = validate(warehouse, AS_OF, out_dir=None, tables=["rejected_records"])
+    (pandas_type,) = by_key(
+        report, "rejected_records", "line_number", "expect_column_values_to_be_of_type"
+    )
+    assert pandas_type.success and pandas_type.observed["element_count"] == 1
+    assert report.failure_lines() == [
+        "rejected_records, line_number, expect_column_pair_values_to_be_equal, "
+        "line_number: declared VARCHAR, contract BIGINT"
     ]
 
 
@@ -515,15 +573,19 @@ def test_missing_column_fails_closed(warehouse: Path) -> None:
     assert ("agent_status", "expect_column_values_to_not_be_null") in failed
     assert (None, "expect_table_columns_to_match_ordered_list") in failed
     assert failed[("agent_status", "expect_column_values_to_be_in_set")].exception
+    declared = failed[("agent_status", "expect_column_pair_values_to_be_equal")]
+    assert declared.observed_text == "agent_status: declared nothing (missing), contract VARCHAR"
     assert all(r.blocking for r in report.failures)
 
 
 def test_missing_database_and_unknown_table_fail_closed(tmp_path: Path) -> None:
     report = validate(tmp_path / "nope.duckdb", AS_OF, out_dir=None, tables=["workspaces"])
     assert not report.passed
+    missing = f"error: FileNotFoundError: warehouse file not found: {tmp_path / 'nope.duckdb'}"
     assert report.failure_lines() == [
-        f"workspaces, -, read_table, error: FileNotFoundError: warehouse file not found: "
-        f"{tmp_path / 'nope.duckdb'}"
+        f"workspaces, -, read_table, {missing}",
+        f"workspaces, declared_type, contract_type, expect_column_pair_values_to_be_equal, "
+        f"{missing}",
     ]
     results = validate_table(tmp_path / "nope.duckdb", "leaderboard", AS_OF)
     assert [(r.table, r.expectation, r.success, r.blocking) for r in results] == [
@@ -550,7 +612,11 @@ def _history(path: Path, today_replies: int) -> None:
         if d != dt.date(2026, 11, 16)
     ]
     rows.append(_daily_row("a1", AS_OF, 1, today_replies, 0, None, 0, 0, 0, 0, today_replies, 0))
-    sql(path, "DELETE FROM agent_daily_activity", f"INSERT INTO agent_daily_activity VALUES {', '.join(rows)}")
+    sql(
+        path,
+        "DELETE FROM agent_daily_activity",
+        f"INSERT INTO agent_daily_activity VALUES {', '.join(rows)}",
+    )
 
 
 def test_volume_jump_is_a_warning_not_a_failure(warehouse: Path) -> None:

@@ -12,6 +12,11 @@
        erases an older good copy: "bad copies are rejected, the newest good
        copy wins".
 
+    With incremental=true and an incremental run, only copies new since the
+    last run (updated_at within var lookback_days of the newest record then)
+    and copies of ids rejected for a reference are read; the table's current
+    good copy of each such id competes with them.
+
     Output: one row per id that has a good copy (reject_reason null), plus
     one row per copy rejected for a reference (reject_reason set; an id may
     appear on several such rows, and beside its clean row). Downstream models
@@ -24,7 +29,7 @@
       key:       the parent's id column
       reason:    reject reason when the reference does not resolve
 -#}
-{% macro deduplicated_select(entity, references=[]) -%}
+{% macro deduplicated_select(entity, references=[], incremental=false) -%}
     {%- set spec = landing_entities()[entity] -%}
     with
 
@@ -45,6 +50,13 @@
     valid_copies as (
         select * from staged
         where reject_reason is null
+        {%- if incremental and is_incremental() %}
+            -- new since the last run (with the look-back), or rejected then for a reference
+            and (
+                updated_at >= {{ incremental_cutoff("updated_at") }}
+                or {{ spec.id }} in (select {{ spec.id }} from {{ this }} where reject_reason is not null)
+            )
+        {%- endif %}
     ),
 
     checked_copies as (
@@ -74,6 +86,21 @@
     good_copies as (
         select * from checked_copies
         where reference_reason is null
+        {%- if incremental and is_incremental() %}
+
+        -- the good copy already in the table competes with the new ones
+        union all
+        select
+            {%- for col in spec.columns %}
+            {{ col[0] }},
+            {%- endfor %}
+            source_file,
+            line_number,
+            reject_reason as reference_reason
+        from {{ this }}
+        where reject_reason is null
+            and {{ spec.id }} in (select {{ spec.id }} from valid_copies)
+        {%- endif %}
     ),
 
     latest as (

@@ -13,6 +13,7 @@
       - clean_record_not_good the clean record is not a good copy (e.g. it
                               points at a rejected or unknown parent).
 -#}
+{{ config(tags=['landing_scan']) }}
 {%- set references = {
     "workspaces": [],
     "agents": [["workspace_id", "workspaces"]],
@@ -47,12 +48,13 @@ clean_{{ parent }} as (
         copy.source_file,
         copy.line_number
     from {{ ref('stg_' ~ entity) }} as copy
+    {%- for ref_column, parent in references[entity] %}
+    left join clean_{{ parent }} as parent_{{ loop.index }}
+        on copy.{{ ref_column }} = parent_{{ loop.index }}.id
+    {%- endfor %}
     where copy.reject_reason is null
     {%- for ref_column, parent in references[entity] %}
-        and (
-            copy.{{ ref_column }} is null
-            or copy.{{ ref_column }} in (select id from clean_{{ parent }})
-        )
+        and (copy.{{ ref_column }} is null or parent_{{ loop.index }}.id is not null)
     {%- endfor %}
 ),
 

@@ -14,6 +14,7 @@
     Also: the clean records all reach the model that consumes them
     (localized model or published table), none more, none fewer.
 -#}
+{{ config(tags=['landing_scan']) }}
 {%- set clean_consumers = {
     "workspaces": "workspaces",
     "agents": "agents",

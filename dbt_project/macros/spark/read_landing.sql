@@ -248,3 +248,14 @@
 
     {{ return(parts | join("\nunion all\n")) }}
 {% endmacro %}
+
+
+{#- Spark: default__landing_relative_path with Spark string literals (backslash escapes). -#}
+{% macro spark__landing_relative_path(path_expr) -%}
+    {%- set prefix = (var("landing_dir") | string).rstrip("/") ~ "/" -%}
+    case
+        when substr({{ path_expr }}, 1, {{ prefix | length }}) = {{ spark_string_literal(prefix) }}
+            then substr({{ path_expr }}, {{ prefix | length + 1 }})
+        else {{ path_expr }}
+    end
+{%- endmacro %}

@@ -17,7 +17,8 @@ final as (
         responses.workspace_id,
         responses.score,
         responses.submitted_at,
-        {{ local_date('responses.submitted_at', "coalesce(workspaces.timezone, 'UTC')") }} as submitted_date
+        {{ local_date('responses.submitted_at', "coalesce(workspaces.timezone, 'UTC')") }} as submitted_date,
+        responses.updated_at
     from responses
     inner join workspaces
         on responses.workspace_id = workspaces.workspace_id

@@ -8,10 +8,19 @@
     The wait started at f, else at c; with neither there is no sample.
     One sample at most per (agent, conversation), dated by t1's local date.
 -#}
+{{ config(**incremental_settings('by_key', 'conversation_id')) }}
+
 with
 
 messages as (
     select * from {{ ref('int_messages_localized') }}
+    {%- if is_incremental() %}
+    -- every message of the conversations with a message new in this run
+    where conversation_id in (
+        select conversation_id from {{ ref('int_messages_localized') }}
+        where updated_at >= {{ incremental_cutoff("_watermark") }}
+    )
+    {%- endif %}
 ),
 
 outbound_replies as (
@@ -89,7 +98,8 @@ final as (
         coalesce(handoff_at, customer_waiting_since) as wait_started_at,
         {{ seconds_between('coalesce(handoff_at, customer_waiting_since)', 'replied_at') }}
             as first_response_seconds,
-        previous_human_reply_at is null as is_conversation_first_human_reply
+        previous_human_reply_at is null as is_conversation_first_human_reply,
+        (select max(updated_at) from {{ ref('int_messages_localized') }}) as _watermark
     from with_wait_start
     where coalesce(handoff_at, customer_waiting_since) is not null
 )

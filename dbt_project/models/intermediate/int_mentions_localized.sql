@@ -18,7 +18,8 @@ final as (
         mentions.workspace_id,
         mentions.mentioned_agent_id,
         mentions.created_at,
-        {{ local_date('mentions.created_at', "coalesce(workspaces.timezone, 'UTC')") }} as created_date
+        {{ local_date('mentions.created_at', "coalesce(workspaces.timezone, 'UTC')") }} as created_date,
+        mentions.updated_at
     from mentions
     inner join workspaces
         on mentions.workspace_id = workspaces.workspace_id

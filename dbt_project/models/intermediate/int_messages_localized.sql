@@ -1,8 +1,13 @@
+{{ config(**incremental_settings('by_key', 'message_id')) }}
+
 with
 
 messages as (
     select * from {{ ref('int_messages_deduplicated') }}
     where reject_reason is null
+    {%- if is_incremental() %}
+        and updated_at >= {{ incremental_cutoff("updated_at") }}
+    {%- endif %}
 ),
 
 workspaces as (
@@ -24,7 +29,8 @@ final as (
         messages.message_type = 'reply' and messages.author_type = 'agent' as is_outbound_reply,
         messages.message_type = 'reply' and messages.author_type = 'ai_agent' as is_ai_reply,
         messages.message_type = 'handoff' as is_handoff,
-        messages.author_type = 'customer' as is_customer_message
+        messages.author_type = 'customer' as is_customer_message,
+        messages.updated_at
     from messages
     inner join workspaces
         on messages.workspace_id = workspaces.workspace_id

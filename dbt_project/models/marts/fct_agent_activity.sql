@@ -1,19 +1,29 @@
+{{ config(**incremental_settings('by_date', 'activity_date')) }}
+
 with
+
+{% if is_incremental() -%}
+{{ fact_incremental_scope() }}
+{%- endif %}
 
 messages as (
     select * from {{ ref('int_messages_localized') }}
+    {{ in_fact_scope() }}
 ),
 
 samples as (
     select * from {{ ref('int_first_response_samples') }}
+    {{ in_fact_scope() }}
 ),
 
 csat as (
     select * from {{ ref('int_csat_responses_daily_latest') }}
+    {{ in_fact_scope() }}
 ),
 
 mentions as (
     select * from {{ ref('int_mentions_localized') }}
+    {{ in_fact_scope() }}
 ),
 
 outbound_replies as (
@@ -160,8 +170,12 @@ final as (
         max(csat_score) as csat_score,
         max(csat_submitted_at) as csat_submitted_at,
         max(csat_superseded_on) as csat_superseded_on,
-        sum(mentions_received) as mentions_received
+        sum(mentions_received) as mentions_received,
+        {{ facts_watermark() }} as _watermark
     from unioned
+    {%- if is_incremental() %}
+    where activity_date in (select activity_date from affected_dates)
+    {%- endif %}
     group by 1, 2, 3, 4
 )
 

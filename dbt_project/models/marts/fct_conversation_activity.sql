@@ -1,15 +1,24 @@
+{{ config(**incremental_settings('by_date', 'activity_date')) }}
+
 with
+
+{% if is_incremental() -%}
+{{ fact_incremental_scope() }}
+{%- endif %}
 
 messages as (
     select * from {{ ref('int_messages_localized') }}
+    {{ in_fact_scope() }}
 ),
 
 samples as (
     select * from {{ ref('int_first_response_samples') }}
+    {{ in_fact_scope() }}
 ),
 
 csat as (
     select * from {{ ref('int_csat_responses_daily_latest') }}
+    {{ in_fact_scope() }}
 ),
 
 reply_counts as (
@@ -109,10 +118,14 @@ aggregated as (
 final as (
     select
         aggregated.*,
-        human_takeover.human_takeover_date
+        human_takeover.human_takeover_date,
+        {{ facts_watermark() }} as _watermark
     from aggregated
     left join human_takeover
         on aggregated.conversation_id = human_takeover.conversation_id
+    {%- if is_incremental() %}
+    where aggregated.activity_date in (select activity_date from affected_dates)
+    {%- endif %}
 )
 
 select * from final

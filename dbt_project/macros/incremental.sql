@@ -1,0 +1,127 @@
+{#-
+    Incremental processing (nightly runs cost what the new data costs).
+
+    A record is "new" when its updated_at is at or after the previous run's
+    watermark minus var('lookback_days') (default 3): late-arriving records
+    up to that many days behind the newest landed data are picked up.
+
+    - int_<entity>_deduplicated (messages): merge by id, newest copy wins
+      against the copies already in the table.
+    - int_messages_localized, int_first_response_samples: recompute the rows
+      of the ids / conversations that have new records.
+    - fct_agent_activity, fct_conversation_activity: rebuild every local
+      date touched by a conversation with new records (each affected date is
+      rebuilt whole, so a date-partitioned engine can overwrite partitions).
+
+    `ochre-analytics run --full-refresh` (dbt --full-refresh) rebuilds all.
+-#}
+
+{#- Config for an incremental model; kind is 'by_key' or 'by_date'. -#}
+{% macro incremental_settings(kind, key) %}
+    {{- return(adapter.dispatch("incremental_settings", "ochre_analytics")(kind, key)) -}}
+{% endmacro %}
+
+{% macro default__incremental_settings(kind, key) %}
+    {{- return({
+        "materialized": "incremental",
+        "incremental_strategy": "delete+insert",
+        "unique_key": key,
+        "on_schema_change": "fail",
+    }) -}}
+{% endmacro %}
+
+
+{#- A timestamp plus n days (n may be negative). -#}
+{% macro timestamp_add_days(ts_expr, n) %}
+    {{- return(adapter.dispatch("timestamp_add_days", "ochre_analytics")(ts_expr, n)) -}}
+{% endmacro %}
+
+{% macro default__timestamp_add_days(ts_expr, n) -%}
+    (({{ ts_expr }}) + to_days(cast({{ n }} as integer)))
+{%- endmacro %}
+
+{% macro spark__timestamp_add_days(ts_expr, n) -%}
+    timestampadd(day, {{ n }}, {{ ts_expr }})
+{%- endmacro %}
+
+
+{#- The earliest updated_at that counts as new in this run, read from a column of `this`. -#}
+{% macro incremental_cutoff(watermark_column="updated_at") -%}
+    coalesce(
+        {{ timestamp_add_days(
+            "(select max(" ~ watermark_column ~ ") from " ~ this ~ ")",
+            -1 * (var("lookback_days") | int)
+        ) }},
+        cast('1900-01-01 00:00:00+00' as {{ landing_sql_type("timestamp") }})
+    )
+{%- endmacro %}
+
+
+{#- The newest updated_at among the records the facts are built from. -#}
+{% macro facts_watermark() -%}
+    (
+        select max(updated_at) from (
+            select max(updated_at) as updated_at from {{ ref('int_messages_localized') }}
+            union all
+            select max(updated_at) from {{ ref('int_csat_responses_localized') }}
+            union all
+            select max(updated_at) from {{ ref('int_mentions_localized') }}
+        ) as sources
+    )
+{%- endmacro %}
+
+
+{#- Conversations with a message, CSAT response or mention that is new in this run. -#}
+{% macro new_record_conversations() -%}
+    select conversation_id from {{ ref('int_messages_localized') }}
+    where updated_at >= {{ incremental_cutoff("_watermark") }}
+    union
+    select conversation_id from {{ ref('int_csat_responses_localized') }}
+    where updated_at >= {{ incremental_cutoff("_watermark") }}
+    union
+    select conversation_id from {{ ref('int_mentions_localized') }}
+    where updated_at >= {{ incremental_cutoff("_watermark") }}
+{%- endmacro %}
+
+
+{#-
+    CTEs new_conversations, affected_dates and scope_conversations for a
+    date-incremental fact (grain includes conversation_id and activity_date):
+    every local date on which a conversation with new records has activity
+    (before or after this run) is rebuilt, with every conversation active
+    on those dates.
+-#}
+{% macro fact_incremental_scope() -%}
+    new_conversations as (
+        {{ new_record_conversations() }}
+    ),
+
+    affected_dates as (
+        select activity_date from {{ this }}
+        where conversation_id in (select conversation_id from new_conversations)
+        union
+        select created_date from {{ ref('int_messages_localized') }}
+        where conversation_id in (select conversation_id from new_conversations)
+        union
+        select submitted_date from {{ ref('int_csat_responses_localized') }}
+        where conversation_id in (select conversation_id from new_conversations)
+        union
+        select created_date from {{ ref('int_mentions_localized') }}
+        where conversation_id in (select conversation_id from new_conversations)
+    ),
+
+    scope_conversations as (
+        select conversation_id from {{ this }}
+        where activity_date in (select activity_date from affected_dates)
+        union
+        select conversation_id from new_conversations
+    ),
+{%- endmacro %}
+
+
+{#- `where` clause keeping the rows of the scope's conversations (incremental runs only). -#}
+{% macro in_fact_scope(column="conversation_id") -%}
+    {%- if is_incremental() -%}
+        where {{ column }} in (select conversation_id from scope_conversations)
+    {%- endif -%}
+{%- endmacro %}
