@@ -24,7 +24,20 @@ PUBLISHED_TABLES = (
     "workspaces",
     "rejected_records",
 )
-"""Tables copied from the build database into the published file."""
+"""The marts of one as-of date, copied from the build database into the published file."""
+
+HISTORY_TABLES = {
+    "agent_leaderboard_history": "agent_leaderboard",
+    "team_kpis_history": "team_kpis",
+}
+"""History table -> the mart it keeps: every audited as-of date's rows of that mart.
+
+Written into the warehouse (``Settings.history_db``) by the publish step after the audit
+passed (``ochre_analytics.publish.record_history``), replacing the rows of that as-of date.
+"""
+
+PUBLISH_TABLES = (*PUBLISHED_TABLES, *HISTORY_TABLES)
+"""Every table ``publish()`` copies into the published file: the marts plus the history."""
 
 TARGETS = ("duckdb", "spark")
 
@@ -109,6 +122,11 @@ class Settings:
     @property
     def warehouse_db(self) -> Path:
         """The dbt build database (write-audit-publish's staging area)."""
+        return self.warehouse_dir / "ochre.duckdb"
+
+    @property
+    def history_db(self) -> Path:
+        """Where the history tables live: the warehouse database, whatever engine built the marts."""
         return self.warehouse_dir / "ochre.duckdb"
 
     @property

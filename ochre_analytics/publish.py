@@ -4,6 +4,12 @@ The new file is written next to the old one under a temporary name, flushed to
 disk, and swapped in with ``os.replace`` (an atomic rename on POSIX). A reader
 with the old file open keeps reading the old file; a new connection sees the new
 one; a failure at any point before the rename leaves the old file byte-identical.
+
+The history tables (``config.HISTORY_TABLES``: every audited as-of date's
+``agent_leaderboard`` and ``team_kpis``) live in the warehouse database.
+:func:`record_history` writes the current as-of date's rows there; it runs only
+after the audit passed (write-audit-publish), right before :func:`publish`,
+which copies them into the published file with the marts.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from .config import PUBLISHED_TABLES, Settings
+from .config import HISTORY_TABLES, PUBLISH_TABLES, Settings
 
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 FORBIDDEN_COLUMNS = {"email", "email_address", "phone", "phone_number"}
@@ -41,9 +47,21 @@ def _quote(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def check_no_personal_data(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
-    """Refuse to publish a column named like personal data or a value that is an email."""
+def check_no_personal_data(
+    con: duckdb.DuckDBPyConnection,
+    tables: list[str],
+    *,
+    value_filters: dict[str, tuple[str, list[object]]] | None = None,
+) -> None:
+    """Refuse to publish a column named like personal data or a value that is an email.
+
+    ``value_filters`` maps a table to a ``(where clause, parameters)`` limiting the value
+    scan (the history tables: only the new as-of date's rows, the older ones were
+    scanned when they were first published).
+    """
+    value_filters = value_filters or {}
     for table in tables:
+        where, params = value_filters.get(table, ("true", []))
         columns = con.execute(
             "select column_name, data_type from information_schema.columns "
             "where table_schema = 'main' and table_name = ?",
@@ -55,7 +73,8 @@ def check_no_personal_data(con: duckdb.DuckDBPyConnection, tables: list[str]) ->
             if dtype.upper() == "VARCHAR":
                 hits = con.execute(
                     f'select count(*) from main."{table}" '
-                    f'where regexp_matches("{name}", \'{EMAIL_PATTERN}\')'
+                    f'where ({where}) and regexp_matches("{name}", \'{EMAIL_PATTERN}\')',
+                    params,
                 ).fetchone()[0]
                 if hits:
                     raise PublishError(
@@ -68,13 +87,21 @@ def publish(
     settings: Settings,
     as_of: dt.date,
     *,
-    tables: tuple[str, ...] = PUBLISHED_TABLES,
+    tables: tuple[str, ...] = PUBLISH_TABLES,
     extra_statements: tuple[str, ...] = (),
 ) -> Path:
-    """Copy `tables` from the build database into a new published file and swap it in."""
+    """Copy `tables` from the build database into a new published file and swap it in.
+
+    History tables (``HISTORY_TABLES``) come from ``settings.history_db`` (the same file as
+    the build database on the duckdb target); :func:`record_history` must have run first.
+    """
     source = settings.warehouse_db
     if not source.exists():
         raise PublishError(f"build database {source} does not exist: nothing to publish")
+    history_source = settings.history_db
+    separate_history = history_source.resolve() != source.resolve() and any(
+        t in HISTORY_TABLES for t in tables
+    )
     target = settings.published_db
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -84,8 +111,11 @@ def publish(
         con = duckdb.connect(str(tmp))
         try:
             con.execute(f"attach '{_quote(source)}' as build (read_only)")
+            if separate_history:
+                con.execute(f"attach '{_quote(history_source)}' as history (read_only)")
             for table in tables:
-                con.execute(f'create table main."{table}" as select * from build.main."{table}"')
+                db = "history" if separate_history and table in HISTORY_TABLES else "build"
+                con.execute(f'create table main."{table}" as select * from {db}.main."{table}"')
             con.execute(
                 "create table main.publish_metadata as select "
                 "cast(? as date) as as_of_date, "
@@ -96,8 +126,18 @@ def publish(
             for statement in extra_statements:
                 con.execute(statement)
             con.execute("detach build")
+            if separate_history:
+                con.execute("detach history")
             _create_visibility(con)
-            check_no_personal_data(con, list(tables))
+            check_no_personal_data(
+                con,
+                list(tables),
+                value_filters={
+                    t: ("as_of_date = cast(? as date)", [as_of.isoformat()])
+                    for t in tables
+                    if t in HISTORY_TABLES
+                },
+            )
             con.execute("checkpoint")
         finally:
             con.close()
@@ -122,3 +162,66 @@ def _create_visibility(con: duckdb.DuckDBPyConnection) -> None:
     from ochre_api.visibility import create_visibility_view
 
     create_visibility_view(con)
+
+
+def record_history(settings: Settings, as_of: dt.date) -> dict[str, int]:
+    """Write the audited marts' rows of `as_of` into the history tables; rows per table.
+
+    Call only after the audit of `as_of` passed. The history tables live in
+    ``settings.history_db``; the marts are read from ``settings.warehouse_db`` (the same
+    file on the duckdb target, the Spark export on the spark target). The rows of `as_of`
+    are replaced in one transaction, so a rerun of a date is idempotent. Refuses when the
+    marts hold another as-of date (e.g. a dbt run in between).
+    """
+    source = settings.warehouse_db
+    target = settings.history_db
+    if not source.exists():
+        raise PublishError(f"build database {source} does not exist: no history to record")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    same_file = target.exists() and target.resolve() == source.resolve()
+    rows: dict[str, int] = {}
+    try:
+        con = duckdb.connect(str(target))
+        try:
+            marts = "main"
+            if not same_file:
+                con.execute(f"attach '{_quote(source)}' as build (read_only)")
+                marts = "build.main"
+            for mart in HISTORY_TABLES.values():
+                dates = [
+                    r[0]
+                    for r in con.execute(
+                        f'select distinct as_of_date from {marts}."{mart}" order by 1'
+                    ).fetchall()
+                ]
+                if any(d != as_of for d in dates):
+                    shown = ", ".join(str(d) for d in dates)
+                    raise PublishError(
+                        f"{mart} holds as-of {shown}, not {as_of}: history not recorded"
+                    )
+            con.execute("begin transaction")
+            for history, mart in HISTORY_TABLES.items():
+                con.execute(
+                    f'create table if not exists main."{history}" as '
+                    f'select * from {marts}."{mart}" limit 0'
+                )
+                con.execute(
+                    f'delete from main."{history}" where as_of_date = cast(? as date)',
+                    [as_of.isoformat()],
+                )
+                con.execute(
+                    f'insert into main."{history}" by name select * from {marts}."{mart}"'
+                )
+                rows[history] = con.execute(
+                    f'select count(*) from main."{history}" where as_of_date = cast(? as date)',
+                    [as_of.isoformat()],
+                ).fetchone()[0]
+            con.execute("commit")
+        finally:
+            con.close()
+    except PublishError:
+        raise
+    except Exception as exc:
+        message = re.sub(r"\s+", " ", str(exc)).strip()
+        raise PublishError(f"recording history for {as_of} failed: {message}") from exc
+    return rows

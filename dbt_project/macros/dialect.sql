@@ -102,7 +102,26 @@
     {{- return(adapter.dispatch("dedup_latest", "ochre_analytics")(relation_sql, key_columns, order_by)) -}}
 {% endmacro %}
 
+{#-
+    DuckDB: one hash aggregate (arg_max / arg_min over the sort key as a
+    tuple) instead of a window sort, when every sort column runs the same
+    direction; a window otherwise. Both keep the same row.
+-#}
 {% macro default__dedup_latest(relation_sql, key_columns, order_by) -%}
+    {%- set terms = [] -%}
+    {%- set directions = [] -%}
+    {%- for part in order_by.split(",") -%}
+        {%- set words = part.strip().split() -%}
+        {%- do terms.append(words[0]) -%}
+        {%- do directions.append((words[1] if words | length > 1 else "asc") | lower) -%}
+    {%- endfor -%}
+    {%- if directions | unique | list | length == 1 -%}
+    select unnest({{ "arg_max" if directions[0] == "desc" else "arg_min" }}(
+        _dedup_row, ({{ terms | join(", ") }})
+    ))
+    from {{ relation_sql }} as _dedup_row
+    group by {{ key_columns | join(", ") }}
+    {%- else -%}
     select * exclude (_dedup_rank)
     from (
         select
@@ -114,6 +133,7 @@
         from {{ relation_sql }}
     ) as ranked
     where _dedup_rank = 1
+    {%- endif %}
 {%- endmacro %}
 
 {#- Spark has no `* except`: carry the row as a struct and expand it again. -#}

@@ -1,13 +1,14 @@
-{{ config(**incremental_settings('by_key', 'message_id')) }}
+{#-
+    A view: computing local dates on read is cheaper than writing every
+    message again; int_messages_deduplicated is the stored, incremental copy.
+-#}
+{{ config(materialized='view') }}
 
 with
 
 messages as (
     select * from {{ ref('int_messages_deduplicated') }}
     where reject_reason is null
-    {%- if is_incremental() %}
-        and updated_at >= {{ incremental_cutoff("updated_at") }}
-    {%- endif %}
 ),
 
 workspaces as (

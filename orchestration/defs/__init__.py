@@ -1,0 +1,1 @@
+"""The parts of the code location: assets, checks, partitions, jobs, schedules, resources."""

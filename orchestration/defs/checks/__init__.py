@@ -1,0 +1,1 @@
+"""checks definitions of the Ochre code location."""

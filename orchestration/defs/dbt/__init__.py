@@ -1,0 +1,1 @@
+"""dbt definitions of the Ochre code location."""

@@ -1,0 +1,106 @@
+"""The dbt project at the repository root, and its manifest.
+
+``dbt_project.yml`` and ``profiles.yml`` are at the repository root. ``@dbt_assets`` needs
+``target/manifest.json`` when the code location loads: under ``dagster dev``
+``DbtProject.prepare_if_dev()`` parses; everywhere else (the CLI, tests, CI)
+:func:`ensure_manifest` runs ``dbt parse`` when the manifest is missing or older than a
+file of the project. The parse writes into a private folder and the manifest is moved into
+place by atomic rename, under a file lock, so concurrent processes never read half a file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from ochre_analytics.config import PROJECT_DIR, ConfigError
+from ochre_analytics.dbt import dbt_executable
+
+DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+
+_PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
+_PROJECT_FOLDERS = ("dbt_project",)
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    newest = 0.0
+    for name in _PROJECT_FILES:
+        path = project_dir / name
+        if path.exists():
+            newest = max(newest, path.stat().st_mtime)
+    for folder in _PROJECT_FOLDERS:
+        for root, _dirs, files in os.walk(project_dir / folder):
+            for name in files:
+                newest = max(newest, os.stat(os.path.join(root, name)).st_mtime)
+    return newest
+
+
+def manifest_is_fresh(project: DbtProject = DBT_PROJECT) -> bool:
+    path = project.manifest_path
+    return path.exists() and path.stat().st_mtime >= _newest_source_mtime(project.project_dir)
+
+
+def parse_manifest(project: DbtProject = DBT_PROJECT) -> Path:
+    """``dbt parse`` into a private folder, then move the manifest into place atomically."""
+    target_dir = project.project_dir / project.target_path
+    target_dir.mkdir(parents=True, exist_ok=True)
+    work = target_dir / f".parse-{os.getpid()}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir()
+    try:
+        partial = target_dir / "partial_parse.msgpack"
+        if partial.exists():
+            shutil.copy2(partial, work / partial.name)
+        env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        proc = subprocess.run(
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project.project_dir),
+                "--profiles-dir",
+                str(project.profiles_dir),
+                "--target-path",
+                str(work),
+                "--log-path",
+                str(work),
+            ],
+            cwd=project.project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        manifest = work / "manifest.json"
+        if proc.returncode != 0 or not manifest.exists():
+            output = " ".join((proc.stdout + proc.stderr).split())[-2000:]
+            raise ConfigError(f"dbt parse failed (exit code {proc.returncode}): {output}")
+        if (work / partial.name).exists():
+            os.replace(work / partial.name, partial)
+        os.replace(manifest, project.manifest_path)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return project.manifest_path
+
+
+def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
+    """A manifest at ``project.manifest_path`` that is not older than the project's files."""
+    project.prepare_if_dev()
+    if manifest_is_fresh(project):
+        return project.manifest_path
+    lock_dir = project.project_dir / project.target_path
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / ".manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not manifest_is_fresh(project):  # another process may have parsed meanwhile
+                parse_manifest(project)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return project.manifest_path

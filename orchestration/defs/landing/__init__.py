@@ -1,0 +1,1 @@
+"""landing definitions of the Ochre code location."""

@@ -1,0 +1,1 @@
+"""publish definitions of the Ochre code location."""

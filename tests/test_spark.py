@@ -1,0 +1,399 @@
+"""The same dbt project on Spark publishes the same numbers as on DuckDB (issue 5).
+
+Two landing sets, each built once per engine (module-scoped fixtures; Spark
+builds take minutes):
+
+- the worked example of spec/metrics.md (must also match its expected CSVs);
+- a generated set (ochre_analytics.demo_data: about 2,000 conversations in
+  four workspaces, America/New_York, Europe/Berlin, null = UTC and
+  Australia/Sydney, over 120 days, in JSON Lines, gzipped JSON Lines and
+  Parquet, with bad records) plus the readers' corner cases
+  (tests/test_spark.py::add_reader_corner_cases).
+
+The DuckDB side runs ``dbt run`` and ``publish()``; the Spark side runs ``dbt
+run --target spark``, exports the Spark tables (ochre_analytics.spark_publish)
+and runs the same ``publish()`` on the export. The two published files must
+hold the same tables, column names and types, and rows (floats equal to 1e-9
+relative). The generated set's Spark build runs on the worked example's
+warehouse and metastore (a second run in a row, --full-refresh); the first
+one starts from an empty folder.
+
+``OCHRE_SPARK_TEST_DBT_COMMAND=build`` runs ``dbt build`` (the data and unit
+tests too) instead of ``dbt run`` on both engines: slower by several minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ochre_analytics.config import PROJECT_DIR, Settings
+from ochre_analytics.dbt import run_dbt
+from ochre_analytics.publish import publish
+
+pytest.importorskip("pyspark", reason="the spark extra is not installed: pip install -e '.[spark]'")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("Spark needs a Java runtime", allow_module_level=True)
+
+from ochre_analytics.spark_publish import (  # noqa: E402
+    SparkBuildSettings,
+    export_db,
+    export_spark_build,
+    spark_conf,
+)
+
+AS_OF = dt.date(2026, 11, 20)
+WORKED_EXAMPLE = Path(__file__).parent / "fixtures" / "worked_example"
+PUBLISHED = (
+    "agent_leaderboard",
+    "team_kpis",
+    "agent_daily_activity",
+    "agent_low_csat_conversations",
+    "agents",
+    "workspaces",
+    "rejected_records",
+)
+DBT_COMMAND = os.environ.get("OCHRE_SPARK_TEST_DBT_COMMAND", "run")
+
+
+# -- landing sets ---------------------------------------------------------------------------
+
+
+def _write_lines(path: Path, rows: list, newline: str = "\n", gz: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = newline.join(r if isinstance(r, str) else json.dumps(r) for r in rows) + newline
+    if gz:
+        with gzip.open(path, "wt", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    else:
+        path.write_text(text, encoding="utf-8", newline="")
+
+
+def add_reader_corner_cases(landing: Path) -> None:
+    """Landing files for the readers' corners, on which DuckDB and Spark must agree.
+
+    Invalid JSON and non-object lines, blank lines (numbered, skipped), CRLF
+    in a gzipped file, a file name with a space and a '+', JSON numbers,
+    booleans and objects where strings are expected, integer scores written
+    as '5.5', 1.5 and '1e0', timestamps with minutes only, nanoseconds, an
+    offset, no time, a '+' year and an impossible month, valid, unknown and
+    wrongly cased time zones, Parquet files without the optional columns,
+    with naive timestamps, with string timestamps and with no rows, an empty
+    JSON Lines file, and a nested folder and a .txt file that are not read.
+    """
+    ts = "2026-11-01T00:00:00Z"
+    _write_lines(landing / "workspaces" / "edge workspaces+1.jsonl", [
+        {"workspace_id": "wsk", "name": "Kathmandu", "timezone": "Asia/Kathmandu",
+         "updated_at": "2026-11-01T10:03Z"},
+        {"workspace_id": "wsm", "name": "Mars", "timezone": "Mars/Base", "updated_at": ts},
+        {"workspace_id": "wsl", "name": "lower", "timezone": "utc", "updated_at": ts},
+        "not json at all",
+        "[1, 2]",
+        "",
+        "   ",
+        '"just a string"',
+        {"workspace_id": "wsx", "updated_at": "2026-13-01T00:00:00Z"},
+        {"workspace_id": "wsy", "updated_at": "+2026-11-01T00:00:00Z"},
+        {"workspace_id": "wsz", "updated_at": "2026-11"},
+        {"workspace_id": 123, "timezone": None, "updated_at": "2026-11-01"},
+        {"workspace_id": "wsc", "name": {"nested": [1, 2.50, True]}, "timezone": "Pacific/Chatham",
+         "updated_at": "2026-11-01 05:00:00.123456789+05:45"},
+        '{"workspace_id": "wst", "updated_at": "2026-11-01T00:00:00Z", "extra": true}',
+        '{"workspace_id": "wsu", "updated_at": "2026-11-01T00:00:00Z"',
+    ])
+    _write_lines(landing / "agents" / "edge.jsonl.gz", [
+        {"agent_id": "ag_k1", "workspace_id": "wsk", "display_name": "K1", "role": "owner",
+         "status": "active", "updated_at": ts},
+        {"agent_id": "ag_k2", "workspace_id": "wsk", "role": "Agent", "status": "active",
+         "updated_at": ts},
+        {"agent_id": "ag_m1", "workspace_id": "wsm", "role": "agent", "status": "active",
+         "updated_at": ts},
+        "",
+        {"agent_id": "ag_k3", "workspace_id": "wsk", "role": "agent", "status": "active",
+         "updated_at": "2026-11-01T00:00:00-05:00"},
+    ], newline="\r\n", gz=True)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({
+        "agent_id": ["ag_k4", "ag_k5"],
+        "workspace_id": ["wsk", "wsk"],
+        "role": ["admin", "agent"],
+        "status": ["active", "deactivated"],
+        "updated_at": pa.array([dt.datetime(2026, 11, 2, 8), dt.datetime(2026, 11, 2, 9)],
+                               pa.timestamp("us")),
+    }), landing / "agents" / "edge-missing-columns.parquet")
+    _write_lines(landing / "conversations" / "edge.jsonl", [
+        {"conversation_id": "cv_k1", "workspace_id": "wsk", "created_at": "2026-11-18T18:20:00Z",
+         "status": "open", "updated_at": "2026-11-18T18:20:00Z"},
+        {"conversation_id": "cv_k2", "workspace_id": "wsk", "created_at": "2026-11-19T23:50:00Z",
+         "status": "Closed", "updated_at": "2026-11-19T23:50:00Z"},
+        {"conversation_id": "cv_k3", "workspace_id": "wsk", "created_at": "2026-11-19T10:00:00Z",
+         "assignee_agent_id": "nobody", "updated_at": "2026-11-19T10:00:00Z"},
+    ])
+    pq.write_table(pa.table({
+        "conversation_id": ["cv_k4"],
+        "workspace_id": ["wsk"],
+        "created_at": ["2026-11-20T02:00:00+05:45"],
+        "updated_at": ["2026-11-20T02:00:00+05:45"],
+        "unrelated": [1.5],
+    }), landing / "conversations" / "edge-strings.parquet")
+
+    def message(mid, conv, at, author, agent=None, kind="reply", assist=None):
+        return {"message_id": mid, "conversation_id": conv, "workspace_id": "wsk",
+                "created_at": at, "author_type": author, "author_agent_id": agent,
+                "message_type": kind, "ai_assist": assist, "updated_at": at}
+
+    _write_lines(landing / "messages" / "edge.jsonl", [
+        message("mk1", "cv_k1", "2026-11-18T18:20:00Z", "customer"),
+        message("mk2", "cv_k1", "2026-11-18T18:30:00.5Z", "agent", "ag_k1", assist="draft_sent"),
+        message("mk3", "cv_k1", "2026-11-18T18:40:00Z", "agent", "ag_k4"),
+        message("mk4", "cv_k4", "2026-11-19T20:00:00Z", "customer"),
+        message("mk5", "cv_k4", "2026-11-19T20:07:00Z", "agent", "ag_k5", assist="draft_edited"),
+        message("mk6", "cv_k4", "2026-11-19T20:08:00Z", "agent", "ag_k1", kind="note"),
+        message("mk7", "cv_k4", "2026-11-19T20:09:00Z", "bot"),
+    ])
+    _write_lines(landing / "mentions" / "edge.jsonl", [
+        {"mention_id": "mnk1", "message_id": "mk6", "conversation_id": "cv_k4",
+         "workspace_id": "wsk", "mentioned_agent_id": "ag_k5",
+         "created_at": "2026-11-19T20:08:00Z", "updated_at": "2026-11-19T20:08:00Z"},
+    ])
+    (landing / "mentions" / "empty.jsonl").write_text("")
+
+    def csat(rid, conv, score, at):
+        return {"response_id": rid, "conversation_id": conv, "workspace_id": "wsk",
+                "score": score, "submitted_at": at, "updated_at": at}
+
+    _write_lines(landing / "csat_responses" / "edge.jsonl", [
+        csat("rk1", "cv_k1", "5.5", "2026-11-19T01:00:00Z"),
+        csat("rk2", "cv_k1", 1.5, "2026-11-19T02:00:00Z"),
+        csat("rk3", "cv_k4", "1e0", "2026-11-20T03:00:00Z"),
+        csat("rk4", "cv_k4", "abc", "2026-11-20T03:00:00Z"),
+    ])
+    pq.write_table(pa.table({
+        "response_id": pa.array([], pa.string()),
+        "workspace_id": pa.array([], pa.string()),
+        "score": pa.array([], pa.int64()),
+        "submitted_at": pa.array([], pa.timestamp("us", tz="UTC")),
+        "updated_at": pa.array([], pa.timestamp("us", tz="UTC")),
+    }), landing / "nps_responses" / "edge-empty.parquet")
+    _write_lines(landing / "messages" / "archive" / "old.jsonl", ["not read"])
+    _write_lines(landing / "messages" / "notes.txt", ["not read"])
+
+
+def generated_landing(root: Path) -> Path:
+    """About 2,000 conversations in four time zones (demo_data), plus the corner cases."""
+    from ochre_analytics import demo_data
+
+    landing = root / "landing"
+    demo_data.generate(
+        landing, conversations=2000, workspaces=4, days=120, seed=5, fmt="mixed",
+        end_date=AS_OF, progress=False,
+    )
+    add_reader_corner_cases(landing)
+    return landing
+
+
+# -- builds ---------------------------------------------------------------------------------
+
+
+def build_and_publish(landing: Path, warehouse: Path, target: str, keep_as: Path,
+                      *, full_refresh: bool = False) -> Path:
+    """dbt on `target`, then publish() (from the Spark export on Spark); a copy of the file."""
+    settings = Settings.from_env(landing_dir=landing, warehouse_dir=warehouse, target=target)
+    args = [DBT_COMMAND] + (["--full-refresh"] if full_refresh else [])
+    outcome = run_dbt(args, settings, dbt_vars=settings.dbt_vars(AS_OF))
+    assert outcome.success, "\n".join(outcome.failures or [outcome.exception or "dbt failed"])
+    build_settings = export_spark_build(settings) if target == "spark" else settings
+    published = publish(build_settings, AS_OF)
+    shutil.copyfile(published, keep_as)
+    return keep_as
+
+
+@pytest.fixture(scope="module")
+def spark_warehouse(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("spark-warehouse")
+
+
+@pytest.fixture(scope="module")
+def worked_example(tmp_path_factory, spark_warehouse) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("worked-example")
+    landing = WORKED_EXAMPLE / "landing"
+    return {
+        "duckdb": build_and_publish(landing, root / "duckdb", "duckdb", root / "duckdb.duckdb"),
+        "spark": build_and_publish(landing, spark_warehouse, "spark", root / "spark.duckdb"),
+    }
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory, spark_warehouse, worked_example) -> dict[str, Path]:
+    # depends on worked_example: this Spark build is the second one on its metastore
+    root = tmp_path_factory.mktemp("generated")
+    landing = generated_landing(root)
+    return {
+        "landing": landing,
+        "duckdb": build_and_publish(landing, root / "duckdb", "duckdb", root / "duckdb.duckdb"),
+        "spark": build_and_publish(landing, spark_warehouse, "spark", root / "spark.duckdb",
+                                   full_refresh=True),
+    }
+
+
+# -- comparison -----------------------------------------------------------------------------
+
+
+def _query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def _columns(db: Path, table: str) -> list[tuple[str, str]]:
+    return _query(db, "select column_name, data_type from information_schema.columns "
+                      "where table_schema = 'main' and table_name = ? order by ordinal_position",
+                  [table])
+
+
+def _same_value(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return a == b or abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+    return a == b
+
+
+def assert_same_table(duck: Path, spark: Path, table: str) -> int:
+    columns = _columns(duck, table)
+    assert columns, f"{table} is missing from the DuckDB publish"
+    assert _columns(spark, table) == columns, f"{table}: columns or types differ"
+    order = ", ".join(f'"{name}"' for name, _ in columns)
+    sql = f'select {order} from main."{table}" order by {order}'
+    duck_rows, spark_rows = _query(duck, sql), _query(spark, sql)
+    assert len(spark_rows) == len(duck_rows), f"{table}: row counts differ"
+    names = [name for name, _ in columns]
+    for d_row, s_row in zip(duck_rows, spark_rows, strict=True):
+        for name, d, s in zip(names, d_row, s_row, strict=True):
+            assert _same_value(d, s), f"{table}.{name}: duckdb {d!r} != spark {s!r} in {d_row}"
+    return len(duck_rows)
+
+
+# -- tests ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", PUBLISHED)
+def test_worked_example_same_on_both_engines(worked_example, table):
+    assert_same_table(worked_example["duckdb"], worked_example["spark"], table)
+
+
+@pytest.mark.parametrize("table,keys", [
+    ("agent_leaderboard", ["period_days", "agent_id"]),
+    ("team_kpis", ["period_days"]),
+])
+def test_worked_example_on_spark_matches_expected_csv(worked_example, table, keys):
+    expected = pd.read_csv(WORKED_EXAMPLE / f"expected_{table}.csv")
+    con = duckdb.connect(str(worked_example["spark"]), read_only=True)
+    try:
+        actual = con.execute(f"select * from {table}").fetchdf()
+    finally:
+        con.close()
+    actual["as_of_date"] = actual["as_of_date"].astype(str)
+    assert list(actual.columns) == list(expected.columns)
+    actual = actual.sort_values(keys).reset_index(drop=True)
+    expected = expected.sort_values(keys).reset_index(drop=True)
+    assert len(actual) == len(expected)
+    for col in expected.columns:
+        for a, e in zip(actual[col], expected[col], strict=True):
+            if isinstance(e, float) and math.isnan(e):
+                assert a is None or a is pd.NA or (isinstance(a, float) and math.isnan(a)), col
+            elif isinstance(e, float):
+                assert a == pytest.approx(e, rel=1e-12), col
+            else:
+                assert str(a) == str(e), col
+
+
+@pytest.mark.parametrize("table", PUBLISHED)
+def test_generated_set_same_on_both_engines(generated, table):
+    rows = assert_same_table(generated["duckdb"], generated["spark"], table)
+    assert rows > 0, f"{table} is empty: the comparison proves nothing"
+
+
+def test_generated_set_covers_timezones_formats_and_rejections(generated):
+    spark = generated["spark"]
+    zones = {z for (z,) in _query(spark, "select distinct timezone from workspaces")}
+    assert {"America/New_York", "Europe/Berlin", "UTC", "Australia/Sydney",
+            "Asia/Kathmandu", "Pacific/Chatham"} <= zones
+    assert _query(spark, "select count(distinct conversation_id) from agent_low_csat_conversations")[0][0] > 0
+    assert _query(spark, "select count(*) from agent_leaderboard where period_days = 7")[0][0] >= 20
+    reasons = {r for (r,) in _query(spark, "select distinct reason from rejected_records")}
+    assert {"invalid JSON", "JSON line is not an object", "unknown timezone 'Mars/Base'",
+            "unknown timezone 'utc'", "unparseable timestamp in updated_at",
+            "not an integer in score", "score out of range 1-5"} <= reasons
+    files = {f for (f,) in _query(spark, "select distinct source_file from rejected_records")}
+    assert any(f.endswith(".jsonl.gz") for f in files)
+    assert any(" " in f and "+" in f for f in files)
+    assert not any("archive" in f or f.endswith(".txt") for f in files)
+    landing_files = {
+        p.suffix for p in Path(generated["landing"]).rglob("*") if p.is_file()
+    }
+    assert {".jsonl", ".gz", ".parquet"} <= landing_files
+
+
+def test_corner_case_lines_rejected_with_their_line_numbers(generated):
+    rows = _query(
+        generated["spark"],
+        "select line_number, record_id, reason from rejected_records "
+        "where source_file like '%edge workspaces+1.jsonl' order by line_number",
+    )
+    assert rows == [
+        (2, "wsm", "unknown timezone 'Mars/Base'"),
+        (3, "wsl", "unknown timezone 'utc'"),
+        (4, None, "invalid JSON"),
+        (5, None, "JSON line is not an object"),
+        (8, None, "JSON line is not an object"),
+        (9, "wsx", "unparseable timestamp in updated_at"),
+        (10, "wsy", "unparseable timestamp in updated_at"),
+        (11, "wsz", "unparseable timestamp in updated_at"),
+        (15, None, "invalid JSON"),
+    ]
+
+
+def test_spark_publish_says_spark(worked_example):
+    assert _query(worked_example["spark"], "select engine from publish_metadata") == [("spark",)]
+    assert _query(worked_example["duckdb"], "select engine from publish_metadata") == [("duckdb",)]
+
+
+def test_spark_files_stay_under_the_warehouse(worked_example, spark_warehouse):
+    spark_dir = spark_warehouse / "spark"
+    assert (spark_dir / "metastore_db").is_dir()
+    assert (spark_dir / "warehouse" / "ochre.db" / "agent_leaderboard").is_dir()
+    assert export_db(Settings.from_env(warehouse_dir=spark_warehouse)).is_file()
+    assert not (PROJECT_DIR / "metastore_db").exists()
+    assert not (PROJECT_DIR / "spark-warehouse").exists()
+
+
+def test_spark_conf_comes_from_the_profile(tmp_path):
+    settings = Settings.from_env(warehouse_dir=tmp_path, target="spark")
+    conf = spark_conf(settings)
+    assert conf["spark.sql.warehouse.dir"] == f"{tmp_path}/spark/warehouse"
+    assert conf["spark.hadoop.javax.jdo.option.ConnectionURL"] == (
+        f"jdbc:derby:;databaseName={tmp_path}/spark/metastore_db;create=true"
+    )
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+    build = export_spark_build.__module__  # the hook the pipeline calls
+    assert build == "ochre_analytics.spark_publish"
+    settings_for_publish = SparkBuildSettings(
+        landing_dir=settings.landing_dir, warehouse_dir=tmp_path, target="spark",
+        spark_export_db=tmp_path / "x.duckdb",
+    )
+    assert settings_for_publish.warehouse_db == tmp_path / "x.duckdb"
+    assert settings_for_publish.published_db == tmp_path / "published" / "leaderboard.duckdb"
