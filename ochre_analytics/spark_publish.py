@@ -206,7 +206,7 @@ def export_spark_tables(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m ochre_analytics.spark_publish --out DIR TABLE...`` (settings from the environment)."""
+    """``python -m ochre_analytics.spark_publish --out DIR TABLE...`` (settings: environment)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("tables", nargs="+")

@@ -105,7 +105,7 @@ def add_reader_corner_cases(landing: Path) -> None:
         {"workspace_id": "wsy", "updated_at": "+2026-11-01T00:00:00Z"},
         {"workspace_id": "wsz", "updated_at": "2026-11"},
         {"workspace_id": 123, "timezone": None, "updated_at": "2026-11-01"},
-        {"workspace_id": "wsc", "name": {"nested": [1, 2.50, True]}, "timezone": "Pacific/Chatham",
+        {"workspace_id": "wsc", "name": {"nested": [1, 2]}, "timezone": "Pacific/Chatham",
          "updated_at": "2026-11-01 05:00:00.123456789+05:45"},
         '{"workspace_id": "wst", "updated_at": "2026-11-01T00:00:00Z", "extra": true}',
         '{"workspace_id": "wsu", "updated_at": "2026-11-01T00:00:00Z"',
@@ -332,8 +332,9 @@ def test_generated_set_covers_timezones_formats_and_rejections(generated):
     zones = {z for (z,) in _query(spark, "select distinct timezone from workspaces")}
     assert {"America/New_York", "Europe/Berlin", "UTC", "Australia/Sydney",
             "Asia/Kathmandu", "Pacific/Chatham"} <= zones
-    assert _query(spark, "select count(distinct conversation_id) from agent_low_csat_conversations")[0][0] > 0
-    assert _query(spark, "select count(*) from agent_leaderboard where period_days = 7")[0][0] >= 20
+    low = "select count(distinct conversation_id) from agent_low_csat_conversations"
+    assert _query(spark, low)[0][0] > 0
+    assert _query(spark, "select count(*) from agent_leaderboard")[0][0] >= 40
     reasons = {r for (r,) in _query(spark, "select distinct reason from rejected_records")}
     assert {"invalid JSON", "JSON line is not an object", "unknown timezone 'Mars/Base'",
             "unknown timezone 'utc'", "unparseable timestamp in updated_at",

@@ -28,3 +28,31 @@
         union all select 90
     )
 {%- endmacro %}
+
+
+{#- True when a fact row's CSAT response is the conversation's latest as of D. -#}
+{% macro csat_counted_as_of(relation_alias) -%}
+    {{ relation_alias }}.csat_responses > 0
+    and (
+        {{ relation_alias }}.csat_superseded_on is null
+        or {{ relation_alias }}.csat_superseded_on > {{ as_of_date() }}
+    )
+{%- endmacro %}
+
+
+{#-
+    Rows of a daily fact (activity_date, csat_* columns) in the 180 days to
+    D, each once per window whose current or prior window holds it, with
+    in_window (current window) and csat_counted (latest rating as of D).
+-#}
+{% macro windowed_fact_rows(fact_relation) -%}
+    select
+        activity.*,
+        periods.period_days,
+        activity.activity_date >= {{ add_days(as_of_date(), "1 - periods.period_days") }} as in_window,
+        {{ csat_counted_as_of("activity") }} as csat_counted
+    from {{ fact_relation }} as activity
+    inner join {{ leaderboard_periods() }} as periods
+        on activity.activity_date >= {{ add_days(as_of_date(), "1 - 2 * periods.period_days") }}
+    where activity.activity_date between {{ add_days(as_of_date(), -179) }} and {{ as_of_date() }}
+{%- endmacro %}

@@ -89,10 +89,10 @@
     {%- set folder_suffix = (root[2:] if root.startswith("./") else root) ~ "/" ~ entity -%}
     {%- set listing -%}
         select url_decode(replace(path, '+', '%2B')) as path
-        from {{ spark_landing_listing_view() }}
+        from {{ spark_landing_listing_view(entity) }}
     {%- endset -%}
     {%- do run_query(
-        "create or replace temporary view " ~ spark_landing_listing_view()
+        "create or replace temporary view " ~ spark_landing_listing_view(entity)
         ~ " using binaryFile options (path " ~ spark_string_literal(root)
         ~ ", recursiveFileLookup 'true', pathGlobFilter '*.{jsonl,jsonl.gz,parquet}')"
     ) -%}
@@ -113,8 +113,9 @@
 {% endmacro %}
 
 
-{%- macro spark_landing_listing_view() -%}
-    ochre_landing_files
+{#- One temporary view per entity: dbt may run two staging models at once in one session. -#}
+{%- macro spark_landing_listing_view(entity) -%}
+    ochre_landing_files_{{ entity }}
 {%- endmacro -%}
 
 

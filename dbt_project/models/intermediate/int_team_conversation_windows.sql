@@ -6,26 +6,11 @@ with
 
 activity as (
     select * from {{ ref('fct_conversation_activity') }}
-    where activity_date between {{ add_days(as_of_date(), -179) }} and {{ as_of_date() }}
 ),
 
-periods as (
-    select * from {{ leaderboard_periods() }}
-),
-
+-- each activity row once per window whose current or prior window holds it
 windowed as (
-    select
-        activity.*,
-        periods.period_days,
-        activity.activity_date >= {{ add_days(as_of_date(), "1 - periods.period_days") }} as in_window,
-        activity.csat_responses > 0
-        and (
-            activity.csat_superseded_on is null
-            or activity.csat_superseded_on > {{ as_of_date() }}
-        ) as csat_counted
-    from activity
-    inner join periods
-        on activity.activity_date >= {{ add_days(as_of_date(), "1 - 2 * periods.period_days") }}
+    {{ windowed_fact_rows('activity') }}
 ),
 
 final as (

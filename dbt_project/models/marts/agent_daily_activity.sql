@@ -10,11 +10,7 @@ activity as (
 counted as (
     select
         activity.*,
-        activity.csat_responses > 0
-        and (
-            activity.csat_superseded_on is null
-            or activity.csat_superseded_on > {{ as_of_date() }}
-        ) as csat_counted
+        {{ csat_counted_as_of("activity") }} as csat_counted
     from activity
 ),
 

@@ -1,13 +1,12 @@
 {#- One row per workspace, as-of date, window and agent (spec/metrics.md). -#}
 with
 
-activity as (
-    select * from {{ ref('fct_agent_activity') }}
-    where activity_date between {{ add_days(as_of_date(), -179) }} and {{ as_of_date() }}
-),
-
 agents as (
     select * from {{ ref('agents') }}
+),
+
+activity as (
+    select * from {{ ref('fct_agent_activity') }}
 ),
 
 periods as (
@@ -16,18 +15,7 @@ periods as (
 
 -- each activity row once per window whose current or prior window holds it
 windowed as (
-    select
-        activity.*,
-        periods.period_days,
-        activity.activity_date >= {{ add_days(as_of_date(), "1 - periods.period_days") }} as in_window,
-        activity.csat_responses > 0
-        and (
-            activity.csat_superseded_on is null
-            or activity.csat_superseded_on > {{ as_of_date() }}
-        ) as csat_counted
-    from activity
-    inner join periods
-        on activity.activity_date >= {{ add_days(as_of_date(), "1 - 2 * periods.period_days") }}
+    {{ windowed_fact_rows('activity') }}
 ),
 
 agent_windows as (

@@ -1,0 +1,52 @@
+"""The Ochre code location: ``dagster dev -m orchestration.definitions`` (``make dev``).
+
+This module only assembles the parts of ``orchestration/defs``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import dagster as dg
+
+from ochre_analytics.pipeline import NIGHTLY_JOB
+
+from .defs.checks.assets import great_expectations_gate
+from .defs.dbt.assets import build_dbt_assets
+from .defs.dbt.resources import dbt_resource
+from .defs.jobs import build_nightly_job
+from .defs.landing.assets import LANDING_SPECS, landing_observation_sensor
+from .defs.partitions import daily_partitions, partitions_start
+from .defs.publish.assets import build_publish_assets
+from .defs.resources import OchreSettings
+from .defs.schedules import build_nightly_schedule
+
+
+@functools.cache
+def build_definitions(start: dt.date | None = None) -> dg.Definitions:
+    """Every definition; `start` overrides the first partition (default: configured)."""
+    partitions_def = daily_partitions(start)
+    dbt_assets = build_dbt_assets(partitions_def)
+    publish_assets = build_publish_assets(partitions_def)
+    nightly_job = build_nightly_job(partitions_def, dbt_assets, publish_assets)
+    return dg.Definitions(
+        assets=[*LANDING_SPECS, dbt_assets, publish_assets],
+        asset_checks=[great_expectations_gate],
+        jobs=[nightly_job],
+        schedules=[build_nightly_schedule(nightly_job)],
+        sensors=[landing_observation_sensor],
+        resources={"dbt": dbt_resource(), "ochre": OchreSettings()},
+    )
+
+
+def nightly_job_for(as_of: dt.date) -> dg.JobDefinition:
+    """The nightly job of a code location whose partitions include `as_of` (for the CLI)."""
+    start = partitions_start()
+    defs = build_definitions(None if as_of >= start else as_of)
+    return defs.resolve_job_def(NIGHTLY_JOB)
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

@@ -1,0 +1,29 @@
+"""``ochre_nightly``: dbt build -> Great Expectations gate -> publish, for one as-of date.
+
+A range of partitions (a backfill) runs as one run: every asset of the job has
+``BackfillPolicy.single_run()``.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from ochre_analytics.pipeline import NIGHTLY_JOB
+
+
+def build_nightly_job(
+    partitions_def: dg.PartitionsDefinition,
+    dbt_assets: dg.AssetsDefinition,
+    publish_assets: dg.AssetsDefinition,
+) -> dg.UnresolvedAssetJobDefinition:
+    return dg.define_asset_job(
+        name=NIGHTLY_JOB,
+        selection=dg.AssetSelection.assets(dbt_assets, publish_assets),
+        partitions_def=partitions_def,
+        description=(
+            "Nightly run for one as-of date (the partition): check landing, dbt build (every "
+            "model, dbt tests as checks), Great Expectations gate (blocking), record history, "
+            "publish. `ochre-analytics run` executes this job in-process."
+        ),
+        tags={"ochre/pipeline": "leaderboard"},
+    )

@@ -1,0 +1,136 @@
+"""Publish: the history tables of the warehouse and ``published/leaderboard.duckdb``.
+
+``published_leaderboard`` depends on every published mart, so the blocking Great
+Expectations checks on those marts gate it: when one fails, this step does not run and the
+published file stays byte-identical. The step then
+
+1. records the as-of date's rows of ``agent_leaderboard`` and ``team_kpis`` in
+   ``agent_leaderboard_history`` / ``team_kpis_history`` (warehouse database, rows of that
+   date replaced: idempotent), and
+2. copies the marts and the history into a new published file, swapped in by atomic rename
+   (``ochre_analytics.publish.publish``).
+
+When this step runs without the checks in the same run (e.g. only ``published_leaderboard``
+selected in the UI), it audits the build itself first: nothing is published unaudited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import dagster as dg
+import duckdb
+from data_checks import PUBLISHED_TABLES as CHECKED_TABLES
+
+from ochre_analytics.config import HISTORY_TABLES, PUBLISHED_TABLES, Settings
+from ochre_analytics.pipeline import (
+    audit,
+    build_settings,
+    current_steps,
+    record_failure,
+    require_passed,
+)
+from ochre_analytics.publish import publish, record_history
+
+from ..checks.assets import audited_in_run
+from ..partitions import run_dates
+from ..resources import OchreSettings
+
+PUBLISHED_KEY = dg.AssetKey("published_leaderboard")
+
+
+def publish_specs() -> list[dg.AssetSpec]:
+    history = [
+        dg.AssetSpec(
+            key=dg.AssetKey(name),
+            deps=[dg.AssetKey(mart)],
+            group_name="publish",
+            kinds={"duckdb"},
+            description=(
+                f"Every audited as-of date's {mart} (warehouse database), incremental on "
+                "as_of_date: the rows of a date are replaced when it is published again."
+            ),
+        )
+        for name, mart in HISTORY_TABLES.items()
+    ]
+    published = dg.AssetSpec(
+        key=PUBLISHED_KEY,
+        deps=[
+            *(dg.AssetKey(t) for t in dict.fromkeys((*PUBLISHED_TABLES, *CHECKED_TABLES))),
+            *(dg.AssetKey(name) for name in HISTORY_TABLES),
+        ],
+        group_name="publish",
+        kinds={"duckdb"},
+        description=(
+            "`<warehouse>/published/leaderboard.duckdb`: the latest as-of date's marts plus "
+            "the history tables; what the UI, the API and BI read. Replaced atomically, only "
+            "after every blocking check passed."
+        ),
+    )
+    return [*history, published]
+
+
+def build_publish_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @dg.multi_asset(
+        name="publish_leaderboard",
+        specs=publish_specs(),
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        description="Record the history rows of the as-of date and publish the leaderboard file.",
+    )
+    def publish_leaderboard(
+        context: dg.AssetExecutionContext, ochre: OchreSettings
+    ) -> Iterator[dg.MaterializeResult]:
+        settings = ochre.settings()
+        try:
+            yield from _publish(context, settings, run_dates(context)[-1])
+        except Exception as exc:
+            record_failure(context.run_id, exc)
+            raise
+
+    return publish_leaderboard
+
+
+def _publish(
+    context: dg.AssetExecutionContext, settings: Settings, as_of: dt.date
+) -> Iterator[dg.MaterializeResult]:
+    steps = current_steps()
+    audited = build_settings(settings)
+    if not audited_in_run(settings, as_of, context.run_id):
+        context.log.warning("the checks did not run in this run: auditing the build first")
+        with steps.step("audit"):
+            steps.result.warnings += require_passed(audit(audited, as_of))
+    with steps.step("publish"):
+        rows = record_history(audited, as_of)
+        path = publish(audited, as_of)
+    for name, count in rows.items():
+        yield dg.MaterializeResult(
+            asset_key=dg.AssetKey(name),
+            metadata={
+                "as_of_date": as_of.isoformat(),
+                "rows_recorded": dg.MetadataValue.int(count),
+                "as_of_dates_kept": dg.MetadataValue.int(_count_dates(settings, name)),
+            },
+        )
+    yield dg.MaterializeResult(
+        asset_key=PUBLISHED_KEY,
+        metadata={
+            "as_of_date": as_of.isoformat(),
+            "path": dg.MetadataValue.path(str(path)),
+            "bytes": dg.MetadataValue.int(path.stat().st_size),
+            "engine": settings.target,
+        },
+    )
+
+
+def _count_dates(settings: Settings, table: str) -> int:
+    con = duckdb.connect(":memory:")
+    try:
+        db = str(settings.history_db).replace("'", "''")
+        con.execute(f"attach '{db}' as history (read_only)")
+        return int(
+            con.execute(f'select count(distinct as_of_date) from history.main."{table}"').fetchone()[0]
+        )
+    finally:
+        con.close()
