@@ -20,6 +20,7 @@ runs in a child of the CLI). Speed and memory targets are reported, never assert
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -259,10 +260,8 @@ def _tree_rss(proc: psutil.Process) -> int:
     except psutil.Error:
         return 0
     for member in members:
-        try:
+        with contextlib.suppress(psutil.Error):  # it may have exited meanwhile
             total += member.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 
@@ -531,20 +530,24 @@ class ScaleBench:
         land_1x, land_4x = self.root / "landing-1x", self.root / "landing-4x"
         land(src_1x, land_1x, self.as_of)
         land(src_4x, land_4x, self.as_of)
+        # The warm warehouses live at fixed paths (wh-1x, wh-4x), as a nightly deployment's
+        # does; warm-1x and warm-4x are pristine copies restored before each nightly run.
+        wh_1x, wh_4x = self.root / "wh-1x", self.root / "wh-4x"
         warm_1x, warm_4x = self.root / "warm-1x", self.root / "warm-4x"
 
         # 1 and 2: floor and full refresh, as of D, interleaved (same load conditions)
         for rep in range(1, repeat + 1):
             floor_out = self.floor("floor", land_1x, self.as_of, rep)
-            warehouse = self.root / f"wh-full-r{rep}"
+            warehouse = wh_1x if rep == repeat else self.root / f"wh-full-r{rep}"
             self.pipeline("full", land_1x, warehouse, self.as_of, rep, full_refresh=True)
             self.check("floor_vs_full", floor_out, warehouse)
-            if warm_1x.exists():
-                shutil.rmtree(warm_1x)
-            warehouse.rename(warm_1x)  # the last one stays as the warm warehouse
+            if warehouse != wh_1x:
+                shutil.rmtree(warehouse)
+        shutil.copytree(wh_1x, warm_1x)
 
         # the 4 x history warehouse, warm as of D (measured once, not a target)
-        self.pipeline("full_4x_warmup", land_4x, warm_4x, self.as_of, 1, full_refresh=True)
+        self.pipeline("full_4x_warmup", land_4x, wh_4x, self.as_of, 1, full_refresh=True)
+        shutil.copytree(wh_4x, warm_4x)
 
         # 3 and 4: one more day of export files lands; nightly runs as of D+1
         added_1x = land(src_1x, land_1x, self.next_day)
@@ -552,15 +555,13 @@ class ScaleBench:
         self.datasets["1x"]["files_added_for_next_day"] = added_1x
         self.datasets["4x"]["files_added_for_next_day"] = added_4x
         for rep in range(1, repeat + 1):
-            for step, floor_step, landing, warm in (
-                ("nightly", "floor_next", land_1x, warm_1x),
-                ("nightly_4x", "floor_4x_next", land_4x, warm_4x),
+            for step, floor_step, landing, warehouse, warm in (
+                ("nightly", "floor_next", land_1x, wh_1x, warm_1x),
+                ("nightly_4x", "floor_4x_next", land_4x, wh_4x, warm_4x),
             ):
                 floor_out = self.floor(floor_step, landing, self.next_day, rep)
-                warehouse = self.root / f"wh-{step}"
-                if warehouse.exists():
-                    shutil.rmtree(warehouse)
-                shutil.copytree(warm, warehouse)  # restore the warm warehouse
+                shutil.rmtree(warehouse)
+                shutil.copytree(warm, warehouse)  # restore the warm warehouse (not timed)
                 self.pipeline(step, landing, warehouse, self.next_day, rep, full_refresh=False)
                 self.check(f"{floor_step}_vs_{step}", floor_out, warehouse)
 
@@ -692,7 +693,7 @@ def render_scale(s: dict) -> str:
     header = (f"  {'step':<32} {'runs':>4} {'median s':>9} {'min s':>8} {'max s':>8} "
               f"{'peak RSS MB':>11} {'x floor':>8}  {'load':>5}")
     lines += [header, "  " + "-" * (len(header) - 2)]
-    for step, e in s["steps"].items():
+    for e in s["steps"].values():
         ratio = f"{e['ratio_to_floor']:.2f}" if "ratio_to_floor" in e else "-"
         lines.append(
             f"  {e['label']:<32} {e['runs']:>4} {e['median_wall_s']:>9.2f} {e['min_wall_s']:>8.2f}"
@@ -702,7 +703,7 @@ def render_scale(s: dict) -> str:
         lines.append(f"  4x-history nightly / 1x nightly: "
                      f"{s['steps']['nightly_4x']['ratio_to_nightly']:.2f}")
     lines.append("  targets (informational, on this machine and load):")
-    for name, t in s["targets"].items():
+    for t in s["targets"].values():
         lines.append(f"    {'met ' if t['met'] else 'MISS'}  {t['what']}: {t['value']:.2f} "
                      f"(target <= {t['limit']})")
     for name, c in s["checks"].items():
@@ -830,7 +831,6 @@ def main(argv: list[str] | None = None) -> int:
           f"{(m['git_commit'] or '?')[:10]}{' (dirty)' if m['git_dirty'] else ''}, load "
           f"{' '.join(str(x) for x in results['load_before'])}", flush=True)
     failed = False
-    reports = []
     for scale in args.scales:
         print(f"== scale {scale.name} ({scale.conversations:,} conversations)", flush=True)
         bench = ScaleBench(scale, args, lambda line: print(line, flush=True))
@@ -856,9 +856,7 @@ def main(argv: list[str] | None = None) -> int:
         results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         results_path.parent.mkdir(parents=True, exist_ok=True)
         results_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
-        report = render_scale(summary)
-        reports.append(report)
-        print(report, flush=True)
+        print(render_scale(summary), flush=True)
     print(f"load average before {results['load_before']}, after {results['load_after']}; "
           f"results in {results_path}")
     return 1 if failed else 0

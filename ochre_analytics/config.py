@@ -126,7 +126,7 @@ class Settings:
 
     @property
     def history_db(self) -> Path:
-        """Where the history tables live: the warehouse database, whatever engine built the marts."""
+        """The warehouse database holding the history tables (whatever engine built the marts)."""
         return self.warehouse_dir / "ochre.duckdb"
 
     @property

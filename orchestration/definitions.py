@@ -17,19 +17,24 @@ from .defs.dbt.assets import build_dbt_assets
 from .defs.dbt.resources import dbt_resource
 from .defs.jobs import build_nightly_job
 from .defs.landing.assets import LANDING_SPECS, landing_observation_sensor
-from .defs.partitions import daily_partitions, partitions_start
+from .defs.partitions import daily_partitions, partitions_start, schedule_timezone
 from .defs.publish.assets import build_publish_assets
 from .defs.resources import OchreSettings
 from .defs.schedules import build_nightly_schedule
 
 
+def build_definitions(start: dt.date | None = None, timezone: str | None = None) -> dg.Definitions:
+    """Every definition. `start` / `timezone` override the partitions' configured first date
+    (``OCHRE_PARTITIONS_START``) and timezone (``OCHRE_SCHEDULE_TIMEZONE``)."""
+    return _build(start or partitions_start(), timezone or schedule_timezone())
+
+
 @functools.cache
-def build_definitions(start: dt.date | None = None) -> dg.Definitions:
-    """Every definition; `start` overrides the first partition (default: configured)."""
-    partitions_def = daily_partitions(start)
+def _build(start: dt.date, timezone: str) -> dg.Definitions:
+    partitions_def = daily_partitions(start, timezone)
     dbt_assets = build_dbt_assets(partitions_def)
     publish_assets = build_publish_assets(partitions_def)
-    nightly_job = build_nightly_job(partitions_def, dbt_assets, publish_assets)
+    nightly_job = build_nightly_job(dbt_assets, publish_assets)
     return dg.Definitions(
         assets=[*LANDING_SPECS, dbt_assets, publish_assets],
         asset_checks=[great_expectations_gate],
@@ -42,8 +47,7 @@ def build_definitions(start: dt.date | None = None) -> dg.Definitions:
 
 def nightly_job_for(as_of: dt.date) -> dg.JobDefinition:
     """The nightly job of a code location whose partitions include `as_of` (for the CLI)."""
-    start = partitions_start()
-    defs = build_definitions(None if as_of >= start else as_of)
+    defs = build_definitions(min(as_of, partitions_start()))
     return defs.resolve_job_def(NIGHTLY_JOB)
 
 

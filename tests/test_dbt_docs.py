@@ -63,11 +63,13 @@ def problems(events: list[dict]) -> list[str]:
 @pytest.fixture(scope="module")
 def dbt_docs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dbt_docs")
-    build = run_dbt(["build"], tmp)
-    generate = run_dbt(["docs", "generate"], tmp)
     target = tmp / "target"
+    build = run_dbt(["build"], tmp)
+    build_results = json.loads((target / "run_results.json").read_text())["results"]
+    generate = run_dbt(["docs", "generate"], tmp)
     return {
         "build": build,
+        "build_results": build_results,
         "generate": generate,
         "manifest": json.loads((target / "manifest.json").read_text()),
         "catalog": json.loads((target / "catalog.json").read_text()),
@@ -90,12 +92,20 @@ def test_dbt_runs_without_warnings(dbt_docs, step):
     assert code == 0
 
 
-def test_build_ran_the_data_and_unit_tests(dbt_docs):
-    _, events = dbt_docs["build"]
-    finished = [e for e in events if e.get("name") == "LogTestResult"]
-    assert len(finished) > 100, "expected the project's data tests to run"
-    unit = [e for e in events if e.get("name") == "LogTestResult" and "unit_test" in e.get("msg", "")]
-    assert unit or any("unit_test" in e.get("msg", "") for e in events)
+def test_build_ran_and_passed_the_data_and_unit_tests(dbt_docs):
+    results = dbt_docs["build_results"]
+    kinds = {"test": 0, "unit_test": 0}
+    for r in results:
+        kind = r["unique_id"].split(".")[0]
+        if kind in kinds:
+            kinds[kind] += 1
+    assert kinds["test"] > 100 and kinds["unit_test"] >= 7, kinds
+    failed = [
+        r["unique_id"] for r in results
+        if r["unique_id"].split(".")[0] in ("model", "test", "unit_test")
+        and r["status"] not in ("pass", "success")
+    ]
+    assert failed == []
 
 
 def test_every_model_is_in_the_catalog(dbt_docs, models):

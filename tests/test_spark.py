@@ -10,8 +10,9 @@ builds take minutes):
   Parquet, with bad records) plus the readers' corner cases
   (tests/test_spark.py::add_reader_corner_cases).
 
-The DuckDB side runs ``dbt run`` and ``publish()``; the Spark side runs ``dbt
-run --target spark``, exports the Spark tables (ochre_analytics.spark_publish)
+The DuckDB side runs ``dbt run`` and ``publish()`` of the marts; the Spark side
+runs ``dbt run --target spark``, exports the Spark tables
+(ochre_analytics.spark_publish.export_spark_build, the pipeline's export step)
 and runs the same ``publish()`` on the export. The two published files must
 hold the same tables, column names and types, and rows (floats equal to 1e-9
 relative). The generated set's Spark build runs on the worked example's
@@ -36,7 +37,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ochre_analytics.config import PROJECT_DIR, Settings
+from ochre_analytics.config import PROJECT_DIR, PUBLISHED_TABLES, Settings
 from ochre_analytics.dbt import run_dbt
 from ochre_analytics.publish import publish
 
@@ -53,15 +54,7 @@ from ochre_analytics.spark_publish import (  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 20)
 WORKED_EXAMPLE = Path(__file__).parent / "fixtures" / "worked_example"
-PUBLISHED = (
-    "agent_leaderboard",
-    "team_kpis",
-    "agent_daily_activity",
-    "agent_low_csat_conversations",
-    "agents",
-    "workspaces",
-    "rejected_records",
-)
+PUBLISHED = PUBLISHED_TABLES
 DBT_COMMAND = os.environ.get("OCHRE_SPARK_TEST_DBT_COMMAND", "run")
 
 
@@ -214,7 +207,7 @@ def build_and_publish(landing: Path, warehouse: Path, target: str, keep_as: Path
     outcome = run_dbt(args, settings, dbt_vars=settings.dbt_vars(AS_OF))
     assert outcome.success, "\n".join(outcome.failures or [outcome.exception or "dbt failed"])
     build_settings = export_spark_build(settings) if target == "spark" else settings
-    published = publish(build_settings, AS_OF)
+    published = publish(build_settings, AS_OF, tables=PUBLISHED_TABLES)
     shutil.copyfile(published, keep_as)
     return keep_as
 

@@ -1,7 +1,7 @@
 """``ochre_nightly``: dbt build -> Great Expectations gate -> publish, for one as-of date.
 
-A range of partitions (a backfill) runs as one run: every asset of the job has
-``BackfillPolicy.single_run()``.
+Partitioned like its assets (daily, by as-of date). A range of partitions (a backfill) runs
+as one run: every asset of the job has ``BackfillPolicy.single_run()``.
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ from ochre_analytics.pipeline import NIGHTLY_JOB
 
 
 def build_nightly_job(
-    partitions_def: dg.PartitionsDefinition,
     dbt_assets: dg.AssetsDefinition,
     publish_assets: dg.AssetsDefinition,
 ) -> dg.UnresolvedAssetJobDefinition:
     return dg.define_asset_job(
         name=NIGHTLY_JOB,
         selection=dg.AssetSelection.assets(dbt_assets, publish_assets),
-        partitions_def=partitions_def,
         description=(
             "Nightly run for one as-of date (the partition): check landing, dbt build (every "
             "model, dbt tests as checks), Great Expectations gate (blocking), record history, "

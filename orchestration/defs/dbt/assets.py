@@ -9,7 +9,6 @@ step materializes, and the blocking Great Expectations checks and ``published_le
 follow it in the same run (write-audit-publish).
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
@@ -72,7 +71,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         try:
             yield from _build_dates(context, dbt, settings, full_refresh=ochre.full_refresh)
         except Exception as exc:
-            record_failure(context.run_id, exc)
+            record_failure(context.run.run_id, exc)
             raise
 
     return ochre_dbt_models

@@ -20,6 +20,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliInvocation, DbtCliResource
 
 from ochre_analytics.config import Settings
+from ochre_analytics.dbt import dbt_executable
 
 from .project import DBT_PROJECT
 
@@ -27,7 +28,11 @@ _ENVIRON_LOCK = threading.Lock()
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(DBT_PROJECT.profiles_dir))
+    return DbtCliResource(
+        project_dir=DBT_PROJECT,
+        profiles_dir=str(DBT_PROJECT.profiles_dir),
+        dbt_executable=dbt_executable(),  # the venv's dbt, also when the venv is not on PATH
+    )
 
 
 def dbt_target_path(settings: Settings) -> Path:

@@ -10,12 +10,12 @@ column statistics (the footer, no data read); JSON Lines are read by DuckDB for 
 ``updated_at`` key only, and skipped with a note above ``JSON_SCAN_LIMIT_BYTES`` per entity.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -122,7 +122,7 @@ def observe_entity(landing_dir: Path, found: EntityFiles) -> dg.AssetObservation
          for f in files}
     )
     newest, note = newest_updated_at(files) if files else (None, None)
-    metadata: dict[str, dg.RawMetadataValue] = {
+    metadata: dict[str, Any] = {
         "folder": dg.MetadataValue.path(str(landing_dir / found.entity)),
         "files": dg.MetadataValue.int(len(files)),
         "bytes": dg.MetadataValue.int(total),

@@ -14,17 +14,16 @@ When this step runs without the checks in the same run (e.g. only ``published_le
 selected in the UI), it audits the build itself first: nothing is published unaudited.
 """
 
-from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
 
 import dagster as dg
 import duckdb
-from data_checks import PUBLISHED_TABLES as CHECKED_TABLES
 
 from ochre_analytics.config import HISTORY_TABLES, PUBLISHED_TABLES, Settings
 from ochre_analytics.pipeline import (
+    PUBLISH_NODE,
     audit,
     build_settings,
     current_steps,
@@ -57,7 +56,7 @@ def publish_specs() -> list[dg.AssetSpec]:
     published = dg.AssetSpec(
         key=PUBLISHED_KEY,
         deps=[
-            *(dg.AssetKey(t) for t in dict.fromkeys((*PUBLISHED_TABLES, *CHECKED_TABLES))),
+            *(dg.AssetKey(t) for t in PUBLISHED_TABLES),
             *(dg.AssetKey(name) for name in HISTORY_TABLES),
         ],
         group_name="publish",
@@ -73,7 +72,7 @@ def publish_specs() -> list[dg.AssetSpec]:
 
 def build_publish_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     @dg.multi_asset(
-        name="publish_leaderboard",
+        name=PUBLISH_NODE,
         specs=publish_specs(),
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
@@ -86,7 +85,7 @@ def build_publish_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDe
         try:
             yield from _publish(context, settings, run_dates(context)[-1])
         except Exception as exc:
-            record_failure(context.run_id, exc)
+            record_failure(context.run.run_id, exc)
             raise
 
     return publish_leaderboard
@@ -97,7 +96,7 @@ def _publish(
 ) -> Iterator[dg.MaterializeResult]:
     steps = current_steps()
     audited = build_settings(settings)
-    if not audited_in_run(settings, as_of, context.run_id):
+    if not audited_in_run(settings, as_of, context.run.run_id):
         context.log.warning("the checks did not run in this run: auditing the build first")
         with steps.step("audit"):
             steps.result.warnings += require_passed(audit(audited, as_of))
@@ -129,8 +128,7 @@ def _count_dates(settings: Settings, table: str) -> int:
     try:
         db = str(settings.history_db).replace("'", "''")
         con.execute(f"attach '{db}' as history (read_only)")
-        return int(
-            con.execute(f'select count(distinct as_of_date) from history.main."{table}"').fetchone()[0]
-        )
+        sql = f'select count(distinct as_of_date) from history.main."{table}"'
+        return int(con.execute(sql).fetchone()[0])
     finally:
         con.close()

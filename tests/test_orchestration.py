@@ -1,0 +1,233 @@
+"""Dagster orchestration: the nightly schedule, landing observations, single-run backfills."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import zoneinfo
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from ochre_analytics.config import HISTORY_TABLES, Settings
+from ochre_analytics.pipeline import run_pipeline
+from tests.landing_builder import WORKED_EXAMPLE, query
+
+# -- schedule ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("timezone", [None, "America/New_York", "Pacific/Auckland"])
+def test_schedule_runs_the_previous_day_at_two_in_the_configured_timezone(monkeypatch, timezone):
+    from orchestration.definitions import build_definitions
+
+    if timezone:
+        monkeypatch.setenv("OCHRE_SCHEDULE_TIMEZONE", timezone)
+    else:
+        monkeypatch.delenv("OCHRE_SCHEDULE_TIMEZONE", raising=False)
+    expected_tz = timezone or "UTC"
+    defs = build_definitions()
+    schedule = defs.resolve_schedule_def("ochre_nightly_schedule")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == expected_tz
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+
+    tick = dt.datetime(2026, 11, 26, 2, 0, tzinfo=zoneinfo.ZoneInfo(expected_tz))
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(instance=instance, scheduled_execution_time=tick)
+        data = schedule.evaluate_tick(context)
+    assert [r.partition_key for r in data.run_requests or []] == ["2026-11-25"]
+    assert data.run_requests[0].job_name == "ochre_nightly"
+
+    # the newest partition is the day that just ended in that timezone
+    job = defs.resolve_job_def("ochre_nightly")
+    with dg.partition_loading_context(effective_dt=tick + dt.timedelta(minutes=1)):
+        assert job.partitions_def.get_last_partition_key() == "2026-11-25"
+    with dg.partition_loading_context(effective_dt=tick - dt.timedelta(hours=3)):
+        assert job.partitions_def.get_last_partition_key() == "2026-11-24"
+
+
+def test_partitions_start_is_configurable(monkeypatch):
+    from orchestration.definitions import build_definitions
+
+    monkeypatch.setenv("OCHRE_PARTITIONS_START", "2026-06-01")
+    job = build_definitions().resolve_job_def("ochre_nightly")
+    assert job.partitions_def.get_first_partition_key() == "2026-06-01"
+
+
+# -- landing observations ------------------------------------------------------------------------
+
+
+def test_landing_observations_report_files_bytes_and_newest_updated_at(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ochre_analytics.landing import inspect_landing
+    from orchestration.defs.landing import assets as landing_assets
+
+    landing = tmp_path / "landing"
+    shutil.copytree(WORKED_EXAMPLE / "landing", landing)
+    newest_json = max(
+        json.loads(line)["updated_at"]
+        for line in (landing / "messages" / "messages.jsonl").read_text().splitlines()
+        if line.strip()
+    )
+    newest_parquet = dt.datetime(2030, 1, 2, 3, 4, tzinfo=dt.UTC)
+    pq.write_table(
+        pa.table({"conversation_id": ["p1"], "updated_at": [newest_parquet]}),
+        landing / "conversations" / "extra.parquet",
+    )
+    found = inspect_landing(landing)
+    by_key = {
+        o.asset_key.to_user_string(): o.metadata
+        for o in landing_assets.landing_observations(landing, found)
+    }
+    assert set(by_key) == {f"landing/{e}" for e in found}
+    messages = by_key["landing/messages"]
+    assert messages["files"].value == 1
+    assert messages["bytes"].value == (landing / "messages" / "messages.jsonl").stat().st_size
+    newest = dt.datetime.fromisoformat(messages["newest_updated_at"].value)
+    assert newest == dt.datetime.fromisoformat(newest_json.replace("Z", "+00:00"))
+    conversations = by_key["landing/conversations"]
+    assert conversations["files"].value == 2
+    assert conversations["newest_updated_at"].value.startswith("2030-01-02T03:04:00")
+    assert by_key["landing/nps_responses"]["files"].value == 0
+
+    # big JSON Lines sets are not scanned: a note says so, the rest is still reported
+    monkeypatch.setattr(landing_assets, "JSON_SCAN_LIMIT_BYTES", 10)
+    big = {
+        o.asset_key.to_user_string(): o.metadata
+        for o in landing_assets.landing_observations(landing, found)
+    }["landing/messages"]
+    assert big["newest_updated_at"].value == "unknown"
+    assert "not scanned" in big["note"].value
+    assert big["files"].value == 1
+
+
+def test_landing_sensor_observes_only_when_files_change(tmp_path):
+    from orchestration.defs.landing.assets import landing_observation_sensor
+    from orchestration.defs.resources import OchreSettings
+
+    landing = tmp_path / "landing"
+    shutil.copytree(WORKED_EXAMPLE / "landing", landing)
+    ochre = OchreSettings(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"))
+    with dg.instance_for_test() as instance:
+        first = landing_observation_sensor(
+            dg.build_sensor_context(instance=instance, resources={"ochre": ochre})
+        )
+        assert len(first.asset_events) == 7
+        again = landing_observation_sensor(
+            dg.build_sensor_context(
+                instance=instance, cursor=first.cursor, resources={"ochre": ochre}
+            )
+        )
+        assert not again.asset_events and again.skip_reason
+        (landing / "messages" / "more.jsonl").write_text("")
+        changed = landing_observation_sensor(
+            dg.build_sensor_context(
+                instance=instance, cursor=first.cursor, resources={"ochre": ochre}
+            )
+        )
+        assert len(changed.asset_events) == 7
+
+
+# -- backfill: one run over a range equals one run per day ------------------------------------
+
+DAYS = [dt.date(2026, 11, 18), dt.date(2026, 11, 19), dt.date(2026, 11, 20)]
+
+
+def _settings(warehouse: Path) -> Settings:
+    return Settings.from_env(landing_dir=WORKED_EXAMPLE / "landing", warehouse_dir=warehouse)
+
+
+def _rows(db: Path, table: str) -> list[tuple]:
+    return query(db, f'select * from "{table}" order by all')
+
+
+@pytest.fixture(scope="module")
+def single_day_runs(tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("single")
+    settings = _settings(warehouse)
+    for day in DAYS:
+        assert run_pipeline(settings, day).published
+    return settings
+
+
+@pytest.fixture(scope="module")
+def backfill_run(tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("backfill")
+    home = tmp_path_factory.mktemp("dagster_home")
+    settings = _settings(warehouse)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAGSTER_HOME", str(home))  # a local instance: the run can be inspected
+        result = run_pipeline(settings, DAYS[0], through=DAYS[-1])
+    return settings, result, home
+
+
+def test_backfill_is_one_dagster_run_over_the_partition_range(backfill_run):
+    settings, result, home = backfill_run
+    assert result.published and result.run_id
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs()
+        assert [r.run_id for r in runs] == [result.run_id]
+        run = runs[0]
+        assert run.is_success
+        assert run.tags["dagster/asset_partition_range_start"] == "2026-11-18"
+        assert run.tags["dagster/asset_partition_range_end"] == "2026-11-20"
+        records = instance.fetch_materializations(
+            dg.AssetKey("published_leaderboard"), limit=10
+        ).records
+        partitions = sorted(r.partition_key for r in records)
+        assert partitions == ["2026-11-18", "2026-11-19", "2026-11-20"]
+        checks = instance.event_log_storage.get_asset_check_execution_history(
+            dg.AssetCheckKey(dg.AssetKey("agent_leaderboard"), "great_expectations"), limit=5
+        )
+        assert [c.status.value for c in checks] == ["SUCCEEDED"]
+
+
+def test_backfill_equals_single_day_runs(single_day_runs, backfill_run):
+    single, (backfill, _result, _home) = single_day_runs, backfill_run
+    for table in (*HISTORY_TABLES, "agent_leaderboard", "team_kpis", "agent_daily_activity"):
+        assert _rows(backfill.published_db, table) == _rows(single.published_db, table), table
+    for table in HISTORY_TABLES:
+        dates = query(backfill.published_db, f"select distinct as_of_date from {table} order by 1")
+        assert [d for (d,) in dates] == DAYS
+        # the warehouse keeps the same history as the published file
+        assert _rows(backfill.history_db, table) == _rows(backfill.published_db, table)
+    assert query(backfill.published_db, "select as_of_date from publish_metadata") == [(DAYS[-1],)]
+    # a leaderboard for every as-of date of the range
+    counts = query(
+        backfill.published_db,
+        "select as_of_date, count(*) from agent_leaderboard_history group by 1 order by 1",
+    )
+    assert [d for d, n in counts if n > 0] == DAYS
+
+
+def test_each_backfill_date_was_audited(backfill_run):
+    settings, _result, _home = backfill_run
+    for day in DAYS:
+        report = json.loads((settings.validation_dir(day) / "results.json").read_text())
+        assert report["summary"]["passed"] is True, day
+        assert (settings.validation_dir(day) / "index.html").exists()
+
+
+def test_history_rows_are_replaced_not_duplicated(single_day_runs):
+    settings = single_day_runs
+    from ochre_analytics.publish import record_history
+
+    before = _rows(settings.history_db, "agent_leaderboard_history")
+    record_history(settings, DAYS[-1])  # the build holds DAYS[-1]: same rows again
+    assert _rows(settings.history_db, "agent_leaderboard_history") == before
+    with pytest.raises(Exception, match="not 2026-11-19"):
+        record_history(settings, DAYS[1])  # the marts hold another date: refused
+    con = duckdb.connect(str(settings.history_db), read_only=True)
+    try:
+        dupes = con.execute(
+            "select count(*) from (select workspace_id, as_of_date, period_days, agent_id "
+            "from agent_leaderboard_history group by all having count(*) > 1)"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    assert dupes == 0
