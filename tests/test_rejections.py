@@ -19,6 +19,8 @@ EXPECTED = [
     ("agents", "agents/bad.jsonl", "a_badrole", "unknown role 'superuser'"),
     ("agents", "agents/bad.jsonl", "a_badstatus", "unknown status 'on_leave'"),
     ("agents", "agents/bad.jsonl", "a_nows", "unknown workspace"),
+    # a bad value is quoted in the reason, but never an email address
+    ("agents", "agents/bad.jsonl", "a_emailrole", "unknown role '<redacted>'"),
     ("conversations", "conversations/bad.jsonl", "c_badts", "unparseable timestamp in created_at"),
     ("conversations", "conversations/bad.jsonl", "c_assignee", "unknown assignee agent"),
     ("conversations", "conversations/bad.jsonl", "c_status", "unknown status 'pending'"),
@@ -44,7 +46,7 @@ def build_landing(land: Landing, conversations: int = 1000) -> None:
     """Enough good records that one bad record per reason stays under 1 % per entity."""
     for w in range(250):
         land.workspace(f"w{w:03d}", "UTC")
-    for a in range(320):
+    for a in range(420):
         land.agent(f"a{a:03d}", "w000")
     for c in range(conversations):
         conv, agent = f"c{c:04d}", f"a{c % 7:03d}"
@@ -65,6 +67,7 @@ def add_bad_records(land: Landing) -> None:
     land.agent("a_badrole", "w000", role="superuser", file=f)
     land.agent("a_badstatus", "w000", status="on_leave", file=f)
     land.agent("a_nows", "w_missing", file=f)
+    land.agent("a_emailrole", "w000", role="boss@example.com", file=f)
     land.conversation("c_badts", "w000", "yesterday at noon", file=f, updated_at=T)
     land.conversation("c_assignee", "w000", T, assignee_agent_id="a_ghost", file=f)
     land.conversation("c_status", "w000", T, status="pending", file=f)

@@ -24,11 +24,11 @@
         {%- for col_name, allowed in enums.items() %}
         when {{ col_name }} is not null
             and {{ col_name }} not in ({% for v in allowed %}'{{ v }}'{{ ", " if not loop.last }}{% endfor %})
-            then concat('unknown {{ col_name }} ''', {{ col_name }}, '''')
+            then concat('unknown {{ col_name }} ''', {{ redact_personal_data(col_name) }}, '''')
         {%- endfor %}
         {%- if entity == "workspaces" %}
         when timezone is not null and not {{ is_known_timezone("timezone") }}
-            then concat('unknown timezone ''', timezone, '''')
+            then concat('unknown timezone ''', {{ redact_personal_data('timezone') }}, '''')
         {%- elif entity == "messages" %}
         when author_type = 'agent' and author_agent_id is null
             then 'agent message without author_agent_id'
@@ -65,4 +65,22 @@
     )
 
     select * from final
+{%- endmacro %}
+
+
+{#-
+    A bad value quoted in a reject reason is published: anything shaped like
+    an email address in it is replaced, so personal data never reaches the
+    published rejected_records.
+-#}
+{% macro redact_personal_data(expr) -%}
+    {{- adapter.dispatch("redact_personal_data", "ochre_analytics")(expr) -}}
+{%- endmacro %}
+
+{% macro default__redact_personal_data(expr) -%}
+    regexp_replace({{ expr }}, '[^@[:space:]'']+@[^@[:space:]'']+', '<redacted>', 'g')
+{%- endmacro %}
+
+{% macro spark__redact_personal_data(expr) -%}
+    regexp_replace({{ expr }}, '[^@\\s'']+@[^@\\s'']+', '<redacted>')
 {%- endmacro %}
