@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = sub.add_parser("run", help="build, validate and publish the leaderboard for an as-of date")
+    run = sub.add_parser("run", help="build, validate and publish the leaderboard for a date")
     run.add_argument("--landing", metavar="DIR",
                      help="landing folder (env OCHRE_LANDING_DIR, default ./data/landing)")
     run.add_argument("--warehouse", metavar="DIR",

@@ -101,7 +101,8 @@ def render_leaderboard(published_db: Path, period: int, workspace: str | None = 
                 str(r.ai_draft_sent_replies),
                 str(r.ai_draft_edited_replies),
                 str(r.scratch_replies),
-                "-" if _none(r.ai_assisted_reply_pct) is None else f"{r.ai_assisted_reply_pct:.0f}%",
+                "-" if _none(r.ai_assisted_reply_pct) is None
+                else f"{r.ai_assisted_reply_pct:.0f}%",
                 str(r.mentions_received),
                 r.load_quadrant if isinstance(r.load_quadrant, str) else "-",
             ])

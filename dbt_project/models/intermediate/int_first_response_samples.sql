@@ -61,7 +61,13 @@ with_previous_human_reply as (
     left join outbound_replies as earlier
         on first_replies.conversation_id = earlier.conversation_id
         and earlier.created_at < first_replies.created_at
-    group by 1, 2, 3, 4, 5, 6
+    group by
+        first_replies.workspace_id,
+        first_replies.conversation_id,
+        first_replies.author_agent_id,
+        first_replies.message_id,
+        first_replies.created_at,
+        first_replies.created_date
 ),
 
 -- f and c: the handoff and the customer message that started the wait
@@ -84,7 +90,14 @@ with_wait_start as (
             replies.previous_human_reply_at is null
             or events.created_at > replies.previous_human_reply_at
         )
-    group by 1, 2, 3, 4, 5, 6, 7
+    group by
+        replies.workspace_id,
+        replies.conversation_id,
+        replies.agent_id,
+        replies.message_id,
+        replies.replied_at,
+        replies.replied_date,
+        replies.previous_human_reply_at
 ),
 
 final as (

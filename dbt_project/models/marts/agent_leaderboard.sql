@@ -113,7 +113,8 @@ joined as (
         team_csat.csat_avg as team_csat_avg,
         case
             when team_windows.team_replies_sent > 0
-                then cast(100 as double) * team_windows.team_ai_assisted_replies / team_windows.team_replies_sent
+                then cast(100 as double) * team_windows.team_ai_assisted_replies
+                    / team_windows.team_replies_sent
         end as team_ai_assisted_reply_pct,
         team_volume.team_median_conversations_handled
     from rows_shown
@@ -149,7 +150,8 @@ final as (
         cast(
             case
                 when replies_sent > 0
-                    then cast(100 as double) * (ai_draft_sent_replies + ai_draft_edited_replies) / replies_sent
+                    then cast(100 as double) * (ai_draft_sent_replies + ai_draft_edited_replies)
+                        / replies_sent
             end as double
         ) as ai_assisted_reply_pct,
         cast(mentions_received as bigint) as mentions_received,

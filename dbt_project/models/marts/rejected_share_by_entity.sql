@@ -37,7 +37,8 @@ final as (
         cast(
             case
                 when records_read.records_read > 0
-                    then cast(1 as double) * coalesce(rejected_counts.records_rejected, 0) / records_read.records_read
+                    then cast(1 as double) * coalesce(rejected_counts.records_rejected, 0)
+                        / records_read.records_read
                 else 0.0
             end as double
         ) as rejected_share
