@@ -69,12 +69,6 @@ def test_floor_equals_the_full_refresh_leaderboard(results):
     assert check["equal"], json.dumps(check["runs"][0], default=str)[:1500]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known pipeline bug: an incremental run keeps a stale first-response sample when a "
-           "late-landing earlier reply removes a conversation's sample (delete+insert by "
-           "conversation_id in int_first_response_samples deletes only the keys it re-inserts)",
-)
 @pytest.mark.parametrize("name", ["floor_next_vs_nightly", "floor_4x_next_vs_nightly_4x"])
 def test_floor_equals_the_nightly_leaderboard(results, name):
     check = _check(results, name)

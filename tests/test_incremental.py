@@ -95,3 +95,34 @@ def test_incremental_run_did_not_rebuild_everything(runs):
     assert nightly_rows == full_rows
     assert full_marks == 1
     assert nightly_marks > 1
+
+
+def test_late_earlier_reply_removes_a_conversations_only_sample(tmp_path):
+    """A late reply that becomes the agent's first reply (with no customer waiting) leaves the
+    conversation without any sample: the nightly run must drop the stored one."""
+    from tests.landing_builder import Landing
+
+    land = Landing()
+    land.workspace("w1", "UTC")
+    land.agent("a1", "w1")
+    land.conversation("c1", "w1", "2026-11-18T09:50:00Z")
+    land.message("m1", "c1", "w1", "2026-11-18T10:00:00Z", "customer")
+    land.message("m2", "c1", "w1", "2026-11-18T10:30:00Z", "agent", "a1", ai_assist="none")
+    landing = land.write(tmp_path / "landing")
+    nightly, full = tmp_path / "nightly", tmp_path / "full"
+    assert run_pipeline(landing, nightly, "2026-11-19") == 0
+    sql = ("select first_response_samples, median_first_response_seconds, replies_sent "
+           "from agent_leaderboard where agent_id = 'a1' and period_days = 7")
+    assert query(nightly / "published" / "leaderboard.duckdb", sql) == [(1, 1800.0, 1)]
+
+    late = Landing()
+    late.message("m0", "c1", "w1", "2026-11-18T09:50:00Z", "agent", "a1", ai_assist="none",
+                 updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
+    late.write(landing)
+    assert run_pipeline(landing, nightly, "2026-11-19") == 0
+    assert run_pipeline(landing, full, "2026-11-19", "--full-refresh") == 0
+    expected = [(0, None, 2)]
+    assert query(full / "published" / "leaderboard.duckdb", sql) == expected
+    assert query(nightly / "published" / "leaderboard.duckdb", sql) == expected
+    assert query(nightly / "ochre.duckdb", "select count(*) from int_first_response_samples") \
+        == [(0,)]

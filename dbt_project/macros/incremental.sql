@@ -125,3 +125,21 @@
         where {{ column }} in (select conversation_id from scope_conversations)
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    Pre-hook of int_first_response_samples: on an incremental run, drop the
+    stored samples of every conversation with new messages first, so a
+    conversation that no longer has any sample (say a late, earlier reply
+    changed whose reply came first) keeps no stale row. delete+insert alone
+    only deletes the keys it inserts again.
+-#}
+{% macro delete_samples_of_new_conversations() %}
+    {%- if is_incremental() and config.get("incremental_strategy") == "delete+insert" -%}
+    delete from {{ this }}
+    where conversation_id in (
+        select conversation_id from {{ ref('int_messages_localized') }}
+        where updated_at >= {{ incremental_cutoff("_watermark") }}
+    )
+    {%- endif -%}
+{% endmacro %}

@@ -8,7 +8,10 @@
     The wait started at f, else at c; with neither there is no sample.
     One sample at most per (agent, conversation), dated by t1's local date.
 -#}
-{{ config(**incremental_settings('by_key', 'conversation_id')) }}
+{{ config(
+    pre_hook="{{ delete_samples_of_new_conversations() }}",
+    **incremental_settings('by_key', 'conversation_id')
+) }}
 
 with
 
