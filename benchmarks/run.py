@@ -253,16 +253,28 @@ class Measurement:
         }
 
 
-def _tree_rss(proc: psutil.Process) -> int:
-    total = 0
+def _tree_rss(proc: psutil.Process) -> dict[int, int]:
+    """RSS per process of the tree rooted at `proc` (pid -> bytes)."""
     try:
         members = [proc, *proc.children(recursive=True)]
     except psutil.Error:
-        return 0
+        return {}
+    rss: dict[int, int] = {}
     for member in members:
         with contextlib.suppress(psutil.Error):  # it may have exited meanwhile
-            total += member.memory_info().rss
-    return total
+            rss[member.pid] = member.memory_info().rss
+    return rss
+
+
+def _process_label(pid: int, names: dict[int, str]) -> str:
+    if pid not in names:
+        try:
+            cmd = psutil.Process(pid).cmdline()
+            label = " ".join(Path(c).name if c.startswith("/") else c for c in cmd[:3])
+            names[pid] = label[:60]
+        except psutil.Error:
+            names[pid] = f"pid {pid}"
+    return names[pid]
 
 
 def measure(cmd: Sequence[str], log_path: Path, env: dict[str, str] | None = None,
@@ -272,6 +284,9 @@ def measure(cmd: Sequence[str], log_path: Path, env: dict[str, str] | None = Non
     load_before = list(os.getloadavg())
     loads: list[float] = []
     peak = 0
+    peak_at = 0.0
+    peak_by_process: list[tuple[str, int]] = []
+    names: dict[int, str] = {}
     with open(log_path, "w") as log:
         log.write("$ " + " ".join(str(c) for c in cmd) + "\n")
         log.flush()
@@ -280,8 +295,11 @@ def measure(cmd: Sequence[str], log_path: Path, env: dict[str, str] | None = Non
                             env=env, cwd=REPO)
         next_load = started
         while True:
-            peak = max(peak, _tree_rss(proc))
+            rss = _tree_rss(proc)
             now = time.perf_counter()
+            if sum(rss.values()) > peak:
+                peak, peak_at = sum(rss.values()), now - started
+                peak_by_process = [(_process_label(pid, names), n) for pid, n in rss.items()]
             if now >= next_load:
                 loads.append(os.getloadavg()[0])
                 next_load = now + 1.0
@@ -296,8 +314,12 @@ def measure(cmd: Sequence[str], log_path: Path, env: dict[str, str] | None = Non
         tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-25:])
         raise BenchError(f"{' '.join(str(c) for c in cmd[:3])} ... exited with {code} "
                          f"(log {log_path}):\n{tail}")
-    return Measurement(wall, peak, load_before, load_after,
-                       statistics.fmean(loads) if loads else load_before[0], str(log_path))
+    m = Measurement(wall, peak, load_before, load_after,
+                    statistics.fmean(loads) if loads else load_before[0], str(log_path))
+    m.extra["peak_rss_at_s"] = round(peak_at, 2)
+    m.extra["peak_rss_by_process_mb"] = [
+        [label, round(n / MB, 1)] for label, n in sorted(peak_by_process, key=lambda x: -x[1])]
+    return m
 
 
 _STEP_START = re.compile(r"^==> (?P<name>.+)$")
@@ -325,6 +347,7 @@ def dbt_timings(run_results: Path) -> dict:
         return {}
     data = json.loads(run_results.read_text())
     models: dict[str, float] = {}
+    tests: dict[str, float] = {}
     kinds: dict[str, dict[str, float]] = {}
     for res in data.get("results", []):
         kind, _, rest = str(res.get("unique_id", "?")).partition(".")
@@ -334,10 +357,14 @@ def dbt_timings(run_results: Path) -> dict:
         agg["seconds"] += seconds
         if kind == "model":
             models[rest.split(".")[-1]] = seconds
+        elif kind == "test":
+            tests[rest.split(".", 1)[-1]] = seconds
+    slowest_tests = sorted(tests.items(), key=lambda kv: kv[1], reverse=True)[:15]
     return {
         "elapsed_s": float(data.get("elapsed_time") or 0.0),
         "models": models,
         "kinds": kinds,
+        "slowest_tests": dict(slowest_tests),
     }
 
 
@@ -648,11 +675,14 @@ def _dbt_summary(runs: list[dict]) -> dict:
                 [r["kinds"].get(kind, {}).get("seconds", 0.0) for r in runs]), 2),
         }
     top = sorted(models.items(), key=lambda kv: kv[1], reverse=True)[:10]
+    tests = _median_dict([r.get("slowest_tests", {}) for r in runs])
+    top_tests = sorted(tests.items(), key=lambda kv: kv[1], reverse=True)[:5]
     return {
         "elapsed_s": round(statistics.median([r["elapsed_s"] for r in runs]), 2),
         "startup_s": round(statistics.median([r.get("startup_s", 0.0) for r in runs]), 2),
         "kinds": kinds,
         "top_models": [{"model": m, "seconds": s} for m, s in top],
+        "top_tests": [{"test": t, "seconds": s} for t, s in top_tests],
         "models": models,
     }
 
@@ -741,6 +771,15 @@ def render_scale(s: dict) -> str:
                 kinds.get("unit_test", {}).get("seconds", 0)))
         lines.append("    top models: " + ", ".join(
             f"{t['model']} {t['seconds']:.1f}s" for t in dbt["top_models"]))
+        if dbt.get("top_tests"):
+            lines.append("    slowest data tests: " + ", ".join(
+                f"{t['test'][:60]} {t['seconds']:.1f}s" for t in dbt["top_tests"]))
+        worst = max(e["runs_detail"], key=lambda r: r["peak_rss_mb"])
+        if worst.get("peak_rss_by_process_mb"):
+            lines.append(
+                f"    peak RSS {worst['peak_rss_mb']:.0f} MB, {worst['peak_rss_at_s']:.0f}s into "
+                "the run: " + ", ".join(f"{label} {mb:.0f} MB"
+                                        for label, mb in worst["peak_rss_by_process_mb"][:4]))
     if s["errors"]:
         for step, err in s["errors"].items():
             lines.append(f"  ERROR in {step}: {err.splitlines()[0]}")

@@ -159,11 +159,7 @@ def audit(
     Results (JSON, HTML summary, Data Docs) go to ``<warehouse>/validation/<as-of>/``.
     Never raises for a data problem; the caller decides on ``report.passed``.
     """
-    with warnings.catch_warnings():
-        # GE imports PySpark when installed (the spark extra), which warns about pandas 3
-        warnings.filterwarnings("ignore", message="PySpark does not yet", category=FutureWarning)
-        import data_checks
-
+    data_checks = _import_data_checks()
     return data_checks.validate(
         settings.warehouse_db,
         as_of,
@@ -175,6 +171,35 @@ def audit(
             "memory_limit": settings.duckdb_memory_limit,
         },
     )
+
+
+def _import_data_checks() -> Any:
+    """``import data_checks`` (Great Expectations), safe in every process.
+
+    GE imports ``pyspark.sql.connect`` when PySpark is installed (the spark extra). PySpark
+    takes a process whose ``__main__`` has neither ``__spec__`` nor ``__file__`` for a doctest
+    run and calls ``sys.exit(0)`` on that import: that is the case of the step processes of
+    Dagster's multiprocess executor (``dagster dev``, the UI). While GE is imported, such a
+    ``__main__`` gets a placeholder ``__file__``; PySpark then raises an ImportError instead,
+    which GE handles (no Spark Connect). It also silences PySpark's pandas-3 FutureWarning.
+    """
+    main = sys.modules.get("__main__")
+    placeholder = (
+        main is not None
+        and getattr(main, "__spec__", None) is None
+        and not hasattr(main, "__file__")
+        and not hasattr(sys, "ps1")
+    )
+    try:
+        if placeholder:
+            main.__file__ = "<ochre-analytics>"  # type: ignore[union-attr]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "PySpark does not yet", FutureWarning)
+            import data_checks
+    finally:
+        if placeholder:
+            del main.__file__  # type: ignore[union-attr]
+    return data_checks
 
 
 def require_passed(report: ValidationReport) -> list[str]:
@@ -240,6 +265,11 @@ def run_pipeline(
     for line in result.warnings:
         print(line, file=out)
     result.published = True
+    from .publish import published_as_of
+
+    shown = published_as_of(settings.published_db)
+    if shown is not None and shown > end:
+        print(f"history recorded; {shown} stays published (newer than {end})", file=out)
     print(f"published {settings.published_db}", file=out, flush=True)
     return result
 

@@ -89,11 +89,15 @@ def publish(
     *,
     tables: tuple[str, ...] = PUBLISH_TABLES,
     extra_statements: tuple[str, ...] = (),
+    keep_newer: bool = True,
 ) -> Path:
     """Copy `tables` from the build database into a new published file and swap it in.
 
     History tables (``HISTORY_TABLES``) come from ``settings.history_db`` (the same file as
     the build database on the duckdb target); :func:`record_history` must have run first.
+    With `keep_newer`, publishing an as-of date older than the one already published (a
+    backfill of past dates) only brings the history up to date: the marts and
+    ``publish_metadata.as_of_date`` of the newer published date are kept.
     """
     source = settings.warehouse_db
     if not source.exists():
@@ -104,6 +108,9 @@ def publish(
     )
     target = settings.published_db
     target.parent.mkdir(parents=True, exist_ok=True)
+    current = published_as_of(target) if keep_newer else None
+    keep_current = current is not None and current > as_of
+    published_date = current if keep_current else as_of
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     for leftover in (tmp, Path(str(tmp) + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -113,21 +120,28 @@ def publish(
             con.execute(f"attach '{_quote(source)}' as build (read_only)")
             if separate_history:
                 con.execute(f"attach '{_quote(history_source)}' as history (read_only)")
+            if keep_current:
+                con.execute(f"attach '{_quote(target)}' as current (read_only)")
             for table in tables:
-                db = "history" if separate_history and table in HISTORY_TABLES else "build"
+                if table in HISTORY_TABLES:
+                    db = "history" if separate_history else "build"
+                else:
+                    db = "current" if keep_current else "build"
                 con.execute(f'create table main."{table}" as select * from {db}.main."{table}"')
             con.execute(
                 "create table main.publish_metadata as select "
                 "cast(? as date) as as_of_date, "
                 "cast(? as timestamptz) as published_at, "
                 "cast(? as varchar) as engine",
-                [as_of.isoformat(), dt.datetime.now(dt.UTC), settings.target],
+                [published_date.isoformat(), dt.datetime.now(dt.UTC), settings.target],
             )
             for statement in extra_statements:
                 con.execute(statement)
             con.execute("detach build")
             if separate_history:
                 con.execute("detach history")
+            if keep_current:
+                con.execute("detach current")
             _create_visibility(con)
             check_no_personal_data(
                 con,
@@ -155,6 +169,25 @@ def publish(
     finally:
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
     return target
+
+
+def published_as_of(path: Path) -> dt.date | None:
+    """The as-of date of the published file at `path`; None when there is none (or unreadable).
+
+    Read through ``:memory:`` + ``ATTACH ... (READ_ONLY)``, so no DuckDB instance of the
+    published path stays open in this process (a later connection sees a swapped-in file).
+    """
+    if not path.exists():
+        return None
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"attach '{_quote(path)}' as current (read_only)")
+        sql = "select max(as_of_date) from current.main.publish_metadata"
+        return con.execute(sql).fetchone()[0]
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
 
 
 def _create_visibility(con: duckdb.DuckDBPyConnection) -> None:

@@ -210,11 +210,13 @@ def test_history_rows_are_replaced_not_duplicated(single_day_runs):
     settings = single_day_runs
     from ochre_analytics.publish import record_history
 
+    [(built,)] = query(settings.warehouse_db, "select distinct as_of_date from agent_leaderboard")
+    other = next(d for d in DAYS if d != built)
     before = _rows(settings.history_db, "agent_leaderboard_history")
-    record_history(settings, DAYS[-1])  # the build holds DAYS[-1]: same rows again
+    record_history(settings, built)  # the build holds `built`: the same rows again
     assert _rows(settings.history_db, "agent_leaderboard_history") == before
-    with pytest.raises(Exception, match="not 2026-11-19"):
-        record_history(settings, DAYS[1])  # the marts hold another date: refused
+    with pytest.raises(Exception, match=f"not {other}"):
+        record_history(settings, other)  # the marts hold another date: refused
     con = duckdb.connect(str(settings.history_db), read_only=True)
     try:
         dupes = con.execute(
@@ -224,3 +226,15 @@ def test_history_rows_are_replaced_not_duplicated(single_day_runs):
     finally:
         con.close()
     assert dupes == 0
+
+
+def test_rerunning_a_past_date_keeps_the_newer_published_date(single_day_runs):
+    """A backfill of a past date updates its history rows; the newer leaderboard stays."""
+    settings = single_day_runs
+    marts_before = _rows(settings.published_db, "agent_leaderboard")
+    history_before = _rows(settings.published_db, "agent_leaderboard_history")
+    result = run_pipeline(settings, DAYS[0])
+    assert result.published
+    assert query(settings.published_db, "select as_of_date from publish_metadata") == [(DAYS[-1],)]
+    assert _rows(settings.published_db, "agent_leaderboard") == marts_before
+    assert _rows(settings.published_db, "agent_leaderboard_history") == history_before

@@ -157,9 +157,8 @@ def great_expectations_gate(
     steps = current_steps()
     with steps.step("audit"):
         results, lines = _results(context, settings, as_of)
-        for line in lines:
-            steps.say(f"    FAILED {line}")
     if lines:
+        context.log.error("data checks failed:\n" + "\n".join(lines))
         record_failure(context.run.run_id, PipelineError("audit", lines))
     else:
         write_audit_token(settings, as_of, context.run.run_id)

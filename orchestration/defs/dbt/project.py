@@ -1,11 +1,14 @@
 """The dbt project at the repository root, and its manifest.
 
 ``dbt_project.yml`` and ``profiles.yml`` are at the repository root. ``@dbt_assets`` needs
-``target/manifest.json`` when the code location loads: under ``dagster dev``
-``DbtProject.prepare_if_dev()`` parses; everywhere else (the CLI, tests, CI)
-:func:`ensure_manifest` runs ``dbt parse`` when the manifest is missing or older than a
-file of the project. The parse writes into a private folder and the manifest is moved into
-place by atomic rename, under a file lock, so concurrent processes never read half a file.
+``target/manifest.json`` when the code location loads. :func:`ensure_manifest` runs ``dbt
+parse`` when the manifest is missing or older than a file of the project, wherever the code
+location loads (``dagster dev``, the CLI, tests, CI). It replaces
+``DbtProject.prepare_if_dev()``, which under ``dagster dev`` parses at every load (the code
+server, then again in each step process of every run) and runs the ``dbt`` found on PATH
+(absent when the venv is not activated, as with ``make dev``). The parse writes into a
+private folder and the manifest is moved into place by atomic rename, under a file lock, so
+concurrent processes never read half a file.
 """
 
 from __future__ import annotations
@@ -91,7 +94,6 @@ def parse_manifest(project: DbtProject = DBT_PROJECT) -> Path:
 
 def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     """A manifest at ``project.manifest_path`` that is not older than the project's files."""
-    project.prepare_if_dev()
     if manifest_is_fresh(project):
         return project.manifest_path
     lock_dir = project.project_dir / project.target_path

@@ -30,7 +30,7 @@ from ochre_analytics.pipeline import (
     record_failure,
     require_passed,
 )
-from ochre_analytics.publish import publish, record_history
+from ochre_analytics.publish import publish, published_as_of, record_history
 
 from ..checks.assets import audited_in_run
 from ..partitions import run_dates
@@ -112,10 +112,17 @@ def _publish(
                 "as_of_dates_kept": dg.MetadataValue.int(_count_dates(settings, name)),
             },
         )
+    published = published_as_of(path)
+    if published != as_of:
+        context.log.warning(
+            f"{published} is already published, newer than {as_of}: the history tables were "
+            "updated, the published marts stay those of the newer date"
+        )
     yield dg.MaterializeResult(
         asset_key=PUBLISHED_KEY,
         metadata={
             "as_of_date": as_of.isoformat(),
+            "published_as_of_date": str(published),
             "path": dg.MetadataValue.path(str(path)),
             "bytes": dg.MetadataValue.int(path.stat().st_size),
             "engine": settings.target,
