@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-import duckdb
-
 from .config import PUBLISHED_TABLES, Settings
 from .landing import EntityFiles, inspect_landing
 
@@ -131,24 +129,6 @@ def build_settings(settings: Settings) -> Settings:
 
         return spark_build_settings(settings)
     return settings
-
-
-def rejected_share_findings(settings: Settings) -> list[str]:
-    """Entities whose rejected share is over the threshold, one line each."""
-    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
-    try:
-        rows = con.execute(
-            "select entity, records_read, records_rejected, rejected_share "
-            "from main.rejected_share_by_entity order by entity"
-        ).fetchall()
-    finally:
-        con.close()
-    return [
-        f"{entity}: {share * 100:.1f} % of {read:,} records rejected "
-        f"(threshold {settings.rejected_threshold * 100:.1f} %)"
-        for entity, read, rejected, share in rows
-        if share > settings.rejected_threshold
-    ]
 
 
 def audit(
