@@ -2,6 +2,7 @@
 
     python -m benchmarks.run [--scales S,M] [--repeat 3] [--workdir benchmarks/data]
                              [--keep-data] [--results benchmarks/results.json]
+                             [--phases full,nightly]
 
 Per scale, on the same landing files (benchmarks/README.md has the details):
 
@@ -63,21 +64,29 @@ TARGETS = {
 STEP_LABELS = {
     "floor": "floor, as of D",
     "full": "full pipeline (--full-refresh)",
+    "full_warmup": "full (warm-up only)",
+    "full_4x_warmup": "4x history: full (warm-up)",
     "floor_next": "floor, as of D+1",
     "nightly": "nightly incremental, D+1",
-    "full_4x_warmup": "4x history: full (warm-up)",
     "floor_4x_next": "4x history: floor, D+1",
     "nightly_4x": "4x history: nightly, D+1",
 }
 STEPS = tuple(STEP_LABELS)
-PIPELINE_STEPS = ("full", "nightly", "full_4x_warmup", "nightly_4x")
+PHASES = ("full", "nightly")
+PHASE_STEPS = {
+    "full": ("floor", "full"),
+    "nightly": ("full_4x_warmup", "floor_next", "nightly", "floor_4x_next", "nightly_4x"),
+}
+DEFAULT_STEPS = tuple(s for s in STEPS if s in PHASE_STEPS["full"] + PHASE_STEPS["nightly"])
+PIPELINE_STEPS = ("full", "full_warmup", "full_4x_warmup", "nightly", "nightly_4x")
 # which floor each step is compared with (same landing files, same as-of date)
 FLOOR_OF = {
     "floor": "floor",
     "full": "floor",
+    "full_warmup": None,
+    "full_4x_warmup": None,
     "floor_next": "floor_next",
     "nightly": "floor_next",
-    "full_4x_warmup": None,
     "floor_4x_next": "floor_4x_next",
     "nightly_4x": "floor_4x_next",
 }
@@ -480,10 +489,12 @@ def _cli() -> list[str]:
 class ScaleBench:
     """Runs every step of one scale; collects measurements, checks and dbt timings."""
 
-    def __init__(self, scale: Scale, args: argparse.Namespace, out: Callable[[str], None]):
+    def __init__(self, scale: Scale, args: argparse.Namespace, out: Callable[[str], None],
+                 progress: Callable[[], None] = lambda: None):
         self.scale = scale
         self.args = args
         self.say = out
+        self.progress = progress  # called after every measurement (results.json is rewritten)
         self.as_of: dt.date = args.end_date
         self.next_day = self.as_of + dt.timedelta(days=1)
         self.root = Path(args.workdir).resolve() / "runs" / scale.name
@@ -507,6 +518,7 @@ class ScaleBench:
         self.runs[step].append(m.as_json())
         self.say(f"    {step:<15} run {rep}: {m.wall_s:8.2f} s  {m.peak_rss_bytes / MB:8.0f} MB"
                  f"  load {m.load_1m_during:.2f}")
+        self.progress()
         return out
 
     def pipeline(self, step: str, landing: Path, warehouse: Path, as_of: dt.date, rep: int,
@@ -528,6 +540,7 @@ class ScaleBench:
         self.runs[step].append(m.as_json())
         self.say(f"    {step:<15} run {rep}: {m.wall_s:8.2f} s  {m.peak_rss_bytes / MB:8.0f} MB"
                  f"  load {m.load_1m_during:.2f}")
+        self.progress()
 
     def check(self, name: str, floor_out: Path, warehouse: Path) -> None:
         published = warehouse / "published" / "leaderboard.duckdb"
@@ -535,6 +548,7 @@ class ScaleBench:
         result["rejected"] = rejected_summary(published)
         result["floor_file"] = str(floor_out)
         self.checks.setdefault(name, []).append(result)
+        self.progress()
         if not result["equal"]:
             self.say(f"    !! {name}: floor and pipeline differ: "
                      + json.dumps({k: result.get(k) for k in (
@@ -558,35 +572,40 @@ class ScaleBench:
         self.root.mkdir(parents=True)
         if self.logs.exists():
             shutil.rmtree(self.logs)
+        phases = self.args.phases
         src_1x = self.dataset("1x", 1)
-        src_4x = self.dataset("4x", HISTORY_FACTOR)
+        src_4x = self.dataset("4x", HISTORY_FACTOR) if "nightly" in phases else None
         land_1x, land_4x = self.root / "landing-1x", self.root / "landing-4x"
         land(src_1x, land_1x, self.as_of)
-        land(src_4x, land_4x, self.as_of)
         # The warm warehouses live at fixed paths (wh-1x, wh-4x), as a nightly deployment's
         # does; warm-1x and warm-4x are pristine copies restored before each nightly run.
         wh_1x, wh_4x = self.root / "wh-1x", self.root / "wh-4x"
         warm_1x, warm_4x = self.root / "warm-1x", self.root / "warm-4x"
 
-        # 1 and 2: floor and full refresh, as of D, interleaved (same load conditions)
-        for rep in range(1, repeat + 1):
-            floor_out = self.floor("floor", land_1x, self.as_of, rep)
-            warehouse = wh_1x if rep == repeat else self.root / f"wh-full-r{rep}"
-            self.pipeline("full", land_1x, warehouse, self.as_of, rep, full_refresh=True)
-            self.check("floor_vs_full", floor_out, warehouse)
-            if warehouse != wh_1x:
-                shutil.rmtree(warehouse)
+        if "full" in phases:
+            # 1 and 2: floor and full refresh, as of D, interleaved (same load conditions)
+            for rep in range(1, repeat + 1):
+                floor_out = self.floor("floor", land_1x, self.as_of, rep)
+                warehouse = wh_1x if rep == repeat else self.root / f"wh-full-r{rep}"
+                self.pipeline("full", land_1x, warehouse, self.as_of, rep, full_refresh=True)
+                self.check("floor_vs_full", floor_out, warehouse)
+                if warehouse != wh_1x:
+                    shutil.rmtree(warehouse)
+        if "nightly" not in phases:
+            return
+        if "full" not in phases:  # the warm 1 x warehouse (measured once, not a target)
+            self.pipeline("full_warmup", land_1x, wh_1x, self.as_of, 1, full_refresh=True)
         shutil.copytree(wh_1x, warm_1x)
 
         # the 4 x history warehouse, warm as of D (measured once, not a target)
+        assert src_4x is not None
+        land(src_4x, land_4x, self.as_of)
         self.pipeline("full_4x_warmup", land_4x, wh_4x, self.as_of, 1, full_refresh=True)
         shutil.copytree(wh_4x, warm_4x)
 
         # 3 and 4: one more day of export files lands; nightly runs as of D+1
-        added_1x = land(src_1x, land_1x, self.next_day)
-        added_4x = land(src_4x, land_4x, self.next_day)
-        self.datasets["1x"]["files_added_for_next_day"] = added_1x
-        self.datasets["4x"]["files_added_for_next_day"] = added_4x
+        self.datasets["1x"]["files_added_for_next_day"] = land(src_1x, land_1x, self.next_day)
+        self.datasets["4x"]["files_added_for_next_day"] = land(src_4x, land_4x, self.next_day)
         for rep in range(1, repeat + 1):
             for step, floor_step, landing, warehouse, warm in (
                 ("nightly", "floor_next", land_1x, wh_1x, warm_1x),
@@ -647,6 +666,7 @@ class ScaleBench:
             "as_of": self.as_of.isoformat(),
             "next_day": self.next_day.isoformat(),
             "repeat": self.args.repeat,
+            "phases": list(self.args.phases),
             "datasets": self.datasets,
             "steps": steps,
             "checks": checks,
@@ -836,6 +856,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated: S (100,000 conversations), M (2,000,000), XS "
                         "(2,000), NAME=N or N (default S,M)")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
+    p.add_argument("--phases", type=_parse_phases, default=PHASES,
+                   help="full (steps 1-2: floor and full refresh as of D), nightly (steps 3-4; "
+                        "without `full` a single unmeasured-as-target full refresh builds the "
+                        "warm warehouse); default full,nightly")
     p.add_argument("--workdir", default=str(REPO / "benchmarks" / "data"),
                    help="generated data cache, warehouses and logs (default benchmarks/data)")
     p.add_argument("--keep-data", action="store_true",
@@ -855,6 +879,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _parse_phases(text: str) -> tuple[str, ...]:
+    phases = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown or not phases:
+        raise argparse.ArgumentTypeError(f"phases are {', '.join(PHASES)}, got {text!r}")
+    return tuple(p for p in PHASES if p in phases)
+
+
+def _rows(summary: dict) -> list[dict]:
+    return [{"scale": summary["scale"], "step": step, "runs": e["runs"],
+             "median_wall_s": e["median_wall_s"], "peak_rss_mb": e["peak_rss_mb"],
+             "ratio_to_floor": e.get("ratio_to_floor")}
+            for step, e in summary["steps"].items()]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.repeat < 1:
@@ -866,11 +905,25 @@ def main(argv: list[str] | None = None) -> int:
         "load_before": [round(x, 2) for x in os.getloadavg()],
         "targets": TARGETS,
         "options": {"scales": [f"{s.name}={s.conversations}" for s in args.scales],
-                    "repeat": args.repeat, "days": args.days,
+                    "repeat": args.repeat, "phases": list(args.phases), "days": args.days,
                     "end_date": args.end_date.isoformat(), "seed": args.seed},
         "scales": [],
         "rows": [],
     }
+
+    def write(partial: dict | None = None) -> None:
+        """results.json after every measurement: a stopped run keeps what it measured."""
+        data = dict(results)
+        if partial is not None:
+            data["scales"] = [*results["scales"], {**partial, "incomplete": True}]
+            data["rows"] = [*results["rows"], *_rows(partial)]
+        data["load_after"] = [round(x, 2) for x in os.getloadavg()]
+        data["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        results_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = results_path.with_name(f".{results_path.name}.tmp")
+        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+        os.replace(tmp, results_path)
+
     m = results["machine"]
     print(f"bench: {m['cores_logical']} cores, {m['memory_gb']} GB, DuckDB threads "
           f"{m['duckdb_threads']}, memory limit {m['duckdb_memory_limit']}, commit "
@@ -880,6 +933,7 @@ def main(argv: list[str] | None = None) -> int:
     for scale in args.scales:
         print(f"== scale {scale.name} ({scale.conversations:,} conversations)", flush=True)
         bench = ScaleBench(scale, args, lambda line: print(line, flush=True))
+        bench.progress = lambda bench=bench: write(bench.summary())
         try:
             bench.run()
         except BenchError as exc:
@@ -890,18 +944,11 @@ def main(argv: list[str] | None = None) -> int:
             bench.cleanup()
         summary = bench.summary()
         results["scales"].append(summary)
-        for step, e in summary["steps"].items():
-            results["rows"].append({
-                "scale": summary["scale"], "step": step, "runs": e["runs"],
-                "median_wall_s": e["median_wall_s"], "peak_rss_mb": e["peak_rss_mb"],
-                "ratio_to_floor": e.get("ratio_to_floor"),
-            })
+        results["rows"].extend(_rows(summary))
         if any(not c["equal"] for c in summary["checks"].values()):
             failed = True
         results["load_after"] = [round(x, 2) for x in os.getloadavg()]
-        results["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        results_path.parent.mkdir(parents=True, exist_ok=True)
-        results_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+        write()
         print(render_scale(summary), flush=True)
     print(f"load average before {results['load_before']}, after {results['load_after']}; "
           f"results in {results_path}")

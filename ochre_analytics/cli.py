@@ -19,6 +19,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         warehouse_dir=getattr(args, "warehouse", None),
         target=getattr(args, "target", None),
         rejected_threshold=getattr(args, "rejected_threshold", None),
+        deep_checks=True if getattr(args, "deep_checks", False) else None,
     )
 
 
@@ -61,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="dbt target (env DBT_TARGET, default duckdb)")
     run.add_argument("--full-refresh", action="store_true",
                      help="rebuild incremental models from all landed data")
+    run.add_argument("--deep-checks", action="store_true",
+                     help="also run the dbt tests tagged `deep` and the unit tests (they "
+                          "re-scan the landing files and message-grain tables; env "
+                          "OCHRE_DEEP_CHECKS=1)")
     run.add_argument("--rejected-threshold", type=float, metavar="SHARE",
                      help="largest rejected share per entity that still publishes "
                           "(env OCHRE_REJECTED_THRESHOLD, default 0.01)")

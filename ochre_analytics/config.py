@@ -66,6 +66,17 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = (os.environ.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0 (true or false), got {raw!r}")
+
+
 def parse_as_of(value: str | None) -> dt.date:
     """YYYY-MM-DD, or yesterday in UTC when empty."""
     if value is None or value == "":
@@ -85,6 +96,7 @@ class Settings:
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "8GB"
     lookback_days: int = 3
+    deep_checks: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -98,6 +110,7 @@ class Settings:
             duckdb_threads=_env_int("OCHRE_DUCKDB_THREADS", 2),
             duckdb_memory_limit=os.environ.get("OCHRE_DUCKDB_MEMORY_LIMIT") or "8GB",
             lookback_days=_env_int("OCHRE_LOOKBACK_DAYS", 3),
+            deep_checks=_env_bool("OCHRE_DEEP_CHECKS", False),
         )
         given = {k: v for k, v in overrides.items() if v is not None}
         for key in ("landing_dir", "warehouse_dir"):
@@ -153,9 +166,24 @@ class Settings:
         env.update(self.extra_env)
         return env
 
-    def dbt_vars(self, as_of: dt.date) -> dict[str, object]:
+    def dbt_build_args(self) -> list[str]:
+        """Selection flags of the pipeline's ``dbt build``: without deep checks, the tests
+        tagged ``deep`` (staging and intermediate layers, reconciliations with them) and the
+        unit tests are left out; see the ``data_tests`` block of dbt_project.yml."""
+        if self.deep_checks:
+            return []
+        return ["--exclude", "tag:deep", "--exclude-resource-type", "unit_test"]
+
+    def dbt_vars(self) -> dict[str, object]:
+        """``--vars`` of the pipeline's dbt runs. The same on every run of a deployment, so
+        dbt re-parses only what changed (partial parsing); the as-of date, which changes
+        every night, goes in the environment instead (:meth:`dbt_run_env`)."""
         return {
-            "as_of_date": as_of.isoformat(),
             "landing_dir": str(self.landing_dir),
             "lookback_days": self.lookback_days,
         }
+
+    def dbt_run_env(self, as_of: dt.date) -> dict[str, str]:
+        """:meth:`dbt_env` plus the run's as-of date (``OCHRE_AS_OF_DATE``; the macro
+        ``as_of_date_iso`` reads it only when models run, so a new date forces no re-parse)."""
+        return {**self.dbt_env(), "OCHRE_AS_OF_DATE": as_of.isoformat()}

@@ -20,6 +20,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
+import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -151,6 +152,19 @@ def audit(
             "memory_limit": settings.duckdb_memory_limit,
         },
     )
+
+
+def prefetch_data_checks() -> None:
+    """Import ``data_checks`` (Great Expectations, several seconds) in a background thread,
+    so the import overlaps the dbt build (a child process) instead of delaying the audit."""
+    if "data_checks" in sys.modules:
+        return
+
+    def _load() -> None:
+        with contextlib.suppress(Exception):  # the audit imports it again and reports
+            _import_data_checks()
+
+    threading.Thread(target=_load, name="import-data-checks", daemon=True).start()
 
 
 def _import_data_checks() -> Any:

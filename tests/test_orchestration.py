@@ -93,6 +93,15 @@ def test_landing_observations_report_files_bytes_and_newest_updated_at(tmp_path,
     assert conversations["newest_updated_at"].value.startswith("2030-01-02T03:04:00")
     assert by_key["landing/nps_responses"]["files"].value == 0
 
+    # a run observes without reading the files (files, bytes, formats only)
+    light = {
+        o.asset_key.to_user_string(): o.metadata
+        for o in landing_assets.landing_observations(landing, found, read_data=False)
+    }
+    assert light["landing/conversations"]["files"].value == 2
+    assert light["landing/messages"]["bytes"].value == messages["bytes"].value
+    assert "newest_updated_at" not in light["landing/conversations"]
+
     # big JSON Lines sets are not scanned: a note says so, the rest is still reported
     monkeypatch.setattr(landing_assets, "JSON_SCAN_LIMIT_BYTES", 10)
     big = {

@@ -204,7 +204,8 @@ def build_and_publish(landing: Path, warehouse: Path, target: str, keep_as: Path
     """dbt on `target`, then publish() (from the Spark export on Spark); a copy of the file."""
     settings = Settings.from_env(landing_dir=landing, warehouse_dir=warehouse, target=target)
     args = [DBT_COMMAND] + (["--full-refresh"] if full_refresh else [])
-    outcome = run_dbt(args, settings, dbt_vars=settings.dbt_vars(AS_OF))
+    dbt_vars = {**settings.dbt_vars(), "as_of_date": AS_OF.isoformat()}
+    outcome = run_dbt(args, settings, dbt_vars=dbt_vars)
     assert outcome.success, "\n".join(outcome.failures or [outcome.exception or "dbt failed"])
     build_settings = export_spark_build(settings) if target == "spark" else settings
     published = publish(build_settings, AS_OF, tables=PUBLISHED_TABLES)

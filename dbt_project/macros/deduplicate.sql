@@ -14,8 +14,10 @@
 
     With incremental=true and an incremental run, only copies new since the
     last run (updated_at within var lookback_days of the newest record then)
-    and copies of ids rejected for a reference are read; the table's current
-    good copy of each such id competes with them.
+    are read from the landing files (DuckDB skips older Parquet files and row
+    groups by their statistics), and the copies this table holds as rejected
+    for a reference are checked again; the table's current good copy of each
+    such id competes with them.
 
     Output: one row per id that has a good copy (reject_reason null), plus
     one row per copy rejected for a reference (reject_reason set; an id may
@@ -29,12 +31,29 @@
       key:       the parent's id column
       reason:    reject reason when the reference does not resolve
 -#}
+{#- A landed copy's columns and where it came from (optionally qualified by `alias`). -#}
+{% macro copy_columns(spec, alias=none) -%}
+    {%- set q = alias ~ "." if alias else "" -%}
+    {%- for col in spec.columns %}{{ q }}{{ col[0] }}, {% endfor -%}
+    {{ q }}source_file, {{ q }}line_number
+{%- endmacro %}
+
+
 {% macro deduplicated_select(entity, references=[], incremental=false) -%}
     {%- set spec = landing_entities()[entity] -%}
     with
 
+    {%- set since = incremental_cutoff_literal() if incremental and is_incremental() else none %}
+
     staged as (
+        {%- if since is none %}
         select * from {{ ref('stg_' ~ entity) }}
+        {%- else %}
+        -- stg_{{ entity }}, read with the cutoff (depends_on: {{ ref('stg_' ~ entity) }})
+        select * from (
+            {{ staging_select(entity, since=since) }}
+        ) as staged_since
+        {%- endif %}
     ),
 
     {%- for r in references %}
@@ -50,22 +69,24 @@
     valid_copies as (
         select * from staged
         where reject_reason is null
-        {%- if incremental and is_incremental() %}
-            -- new since the last run (with the look-back), or rejected then for a reference
-            and (
-                updated_at >= {{ incremental_cutoff("updated_at") }}
-                or {{ spec.id }} in (select {{ spec.id }} from {{ this }} where reject_reason is not null)
-            )
+        {%- if since is not none %}
+            -- new since the last run (with the look-back)
+            and updated_at >= cast('{{ since }}' as {{ landing_sql_type("timestamp") }})
+
+        -- older copies rejected for a reference then: checked again
+        union all
+        select
+            {{ copy_columns(spec) }},
+            cast(null as {{ landing_sql_type("string") }}) as reject_reason
+        from {{ this }}
+        where reject_reason is not null
+            and updated_at < cast('{{ since }}' as {{ landing_sql_type("timestamp") }})
         {%- endif %}
     ),
 
     checked_copies as (
         select
-            {%- for col in spec.columns %}
-            valid_copies.{{ col[0] }},
-            {%- endfor %}
-            valid_copies.source_file,
-            valid_copies.line_number,
+            {{ copy_columns(spec, "valid_copies") }},
             {%- if references | length == 0 %}
             cast(null as {{ landing_sql_type("string") }}) as reference_reason
             {%- else %}
@@ -86,16 +107,12 @@
     good_copies as (
         select * from checked_copies
         where reference_reason is null
-        {%- if incremental and is_incremental() %}
+        {%- if since is not none %}
 
         -- the good copy already in the table competes with the new ones
         union all
         select
-            {%- for col in spec.columns %}
-            {{ col[0] }},
-            {%- endfor %}
-            source_file,
-            line_number,
+            {{ copy_columns(spec) }},
             reject_reason as reference_reason
         from {{ this }}
         where reject_reason is null
@@ -107,28 +124,21 @@
         {{ dedup_latest(
             "good_copies",
             [spec.id],
-            "updated_at desc, source_file desc, line_number desc"
+            "updated_at desc, source_file desc, line_number desc",
+            mostly_unique=true
         ) }}
     ),
 
     final as (
         select
-            {%- for col in spec.columns %}
-            {{ col[0] }},
-            {%- endfor %}
-            source_file,
-            line_number,
+            {{ copy_columns(spec) }},
             reference_reason as reject_reason
         from latest
 
         union all
 
         select
-            {%- for col in spec.columns %}
-            {{ col[0] }},
-            {%- endfor %}
-            source_file,
-            line_number,
+            {{ copy_columns(spec) }},
             reference_reason as reject_reason
         from checked_copies
         where reference_reason is not null

@@ -57,6 +57,35 @@
 {%- endmacro %}
 
 
+{#-
+    The same cutoff as a timestamp string, read from `this` when the model
+    runs (compiled into the SQL as a constant, so the landing reader can skip
+    older files); 1900-01-01 when `this` holds no record yet.
+-#}
+{% macro incremental_cutoff_literal(watermark_column="updated_at") %}
+    {%- if not execute -%}
+        {{ return("1900-01-01 00:00:00+00") }}
+    {%- endif -%}
+    {%- set result = run_query(
+        "select cast(" ~ incremental_cutoff(watermark_column) ~ " as "
+        ~ landing_sql_type("string") ~ ")"
+    ) -%}
+    {{ return(result.columns[0].values()[0]) }}
+{% endmacro %}
+
+
+{#- Landing files int_landing_file_checks holds already (landing-relative paths). -#}
+{% macro landing_files_checked() %}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set result = run_query(
+        "select distinct source_file from " ~ this ~ " where line_number is null"
+    ) -%}
+    {{ return(result.columns[0].values() | list) }}
+{% endmacro %}
+
+
 {#- The newest updated_at among the records the facts are built from. -#}
 {% macro facts_watermark() -%}
     (
@@ -100,8 +129,9 @@
         select activity_date from {{ this }}
         where conversation_id in (select conversation_id from new_conversations)
         union
-        select created_date from {{ ref('int_messages_localized') }}
-        where conversation_id in (select conversation_id from new_conversations)
+        select created_date from (
+            {{ localized_select('messages', where="records.conversation_id in (select conversation_id from new_conversations)") }}
+        ) as new_conversation_messages
         union
         select submitted_date from {{ ref('int_csat_responses_localized') }}
         where conversation_id in (select conversation_id from new_conversations)

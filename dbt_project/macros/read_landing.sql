@@ -11,10 +11,45 @@
 
     Files are listed when the model runs, so a missing or empty folder reads
     as "no records".
+
+    Incremental readers (both optional; neither changes a record that is read):
+      skip_files  landing-relative paths (`messages/2026-11-20.parquet`) not to
+                  read: files an incremental model has already processed.
+      since       a timestamp literal (a string): the caller keeps only the
+                  records with updated_at >= since, and applies that filter
+                  itself. DuckDB also hands it to the Parquet reader as a
+                  filter on the raw column, so files and row groups whose
+                  updated_at statistics all lie before it are not read.
 -#}
-{% macro read_landing(entity) %}
-    {{ return(adapter.dispatch("read_landing", "ochre_analytics")(entity)) }}
+{% macro read_landing(entity, since=none, skip_files=[]) %}
+    {{ return(adapter.dispatch("read_landing", "ochre_analytics")(entity, since, skip_files)) }}
 {% endmacro %}
+
+
+{#- A listed file's path relative to the landing folder, in Jinja (see landing_relative_path). -#}
+{%- macro landing_relative_file(path) -%}
+    {%- set prefix = (var("landing_dir") | string).rstrip("/") ~ "/" -%}
+    {{- return(path[prefix | length:] if path.startswith(prefix) else path) -}}
+{%- endmacro -%}
+
+
+{#- The listed files minus the skipped ones (landing-relative paths). -#}
+{%- macro landing_files_to_read(files, skip_files) -%}
+    {%- if not skip_files -%}
+        {{ return(files) }}
+    {%- endif -%}
+    {%- set skip = {} -%}
+    {%- for f in skip_files -%}
+        {%- do skip.update({f: true}) -%}
+    {%- endfor -%}
+    {%- set kept = [] -%}
+    {%- for f in files -%}
+        {%- if landing_relative_file(f) not in skip -%}
+            {%- do kept.append(f) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(kept) }}
+{%- endmacro -%}
 
 
 {%- macro landing_sql_type(type_name) -%}
@@ -51,6 +86,30 @@
 {% endmacro %}
 
 
+{#-
+    The filter on a Parquet file's own updated_at column that lets DuckDB skip
+    files and row groups by their statistics (an empty string when that column
+    is not a timestamp). A timestamp without a time zone is UTC (the spec).
+-#}
+{% macro duckdb__parquet_since_filter(files, since) %}
+    {%- if not execute or since is none or files | length == 0 -%}
+        {{ return("") }}
+    {%- endif -%}
+    {%- set result = run_query(
+        "select column_type from (describe select updated_at from read_parquet("
+        ~ sql_string_list(files) ~ ", union_by_name = true))"
+    ) -%}
+    {%- set raw_type = (result.columns[0].values() | list | first | string | upper) -%}
+    {%- set literal = "cast('" ~ (since | replace("'", "''")) ~ "' as timestamptz)" -%}
+    {%- if raw_type == "TIMESTAMP WITH TIME ZONE" -%}
+        {{ return("where updated_at >= " ~ literal) }}
+    {%- elif raw_type.startswith("TIMESTAMP") -%}
+        {{ return("where updated_at >= cast(timezone('UTC', " ~ literal ~ ") as " ~ raw_type ~ ")") }}
+    {%- endif -%}
+    {{ return("") }}
+{% endmacro %}
+
+
 {#- Column names present in a set of Parquet files. -#}
 {% macro duckdb__parquet_columns(files) %}
     {%- if not execute or files | length == 0 -%}
@@ -68,10 +127,14 @@
 {%- endmacro -%}
 
 
-{% macro duckdb__read_landing(entity) %}
+{% macro duckdb__read_landing(entity, since=none, skip_files=[]) %}
     {%- set spec = landing_entities()[entity] -%}
-    {%- set json_files = duckdb__list_landing_files(entity, [".jsonl", ".jsonl.gz"]) -%}
-    {%- set parquet_files = duckdb__list_landing_files(entity, [".parquet"]) -%}
+    {%- set json_files = landing_files_to_read(
+        duckdb__list_landing_files(entity, [".jsonl", ".jsonl.gz"]), skip_files
+    ) -%}
+    {%- set parquet_files = landing_files_to_read(
+        duckdb__list_landing_files(entity, [".parquet"]), skip_files
+    ) -%}
     {%- set parquet_cols = duckdb__parquet_columns(parquet_files) -%}
     {%- set parts = [] -%}
 
@@ -139,6 +202,9 @@
             {{ sql_string_list(parquet_files) }},
             union_by_name = true, filename = true, file_row_number = true
         )
+        {%- if since is not none and "updated_at" in parquet_cols %}
+        {{ duckdb__parquet_since_filter(parquet_files, since) }}
+        {%- endif %}
         {%- endset -%}
         {%- do parts.append(parquet_select) -%}
     {%- endif -%}

@@ -44,13 +44,15 @@
 {#-
     staging_select(entity): the body of a stg_<entity> view: every landed
     record with its typed columns, where it came from and why it is bad.
+    since / skip_files: see read_landing (incremental models read the
+    landing files directly with them).
 -#}
-{% macro staging_select(entity) -%}
+{% macro staging_select(entity, since=none, skip_files=[]) -%}
     {%- set spec = landing_entities()[entity] -%}
     with
 
     landed as (
-        {{ read_landing(entity) }}
+        {{ read_landing(entity, since, skip_files) }}
     ),
 
     final as (

@@ -13,6 +13,7 @@
              response was submitted.
     Returns every (workspace or agent, window) that differs.
 -#}
+{{ config(tags=['deep']) }}
 with
 
 periods as (

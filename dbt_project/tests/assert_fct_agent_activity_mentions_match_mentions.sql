@@ -3,6 +3,7 @@
     mentioned agent, conversation and local date, mentions_received equals a
     recount of int_mentions_localized (the clean, non-rejected mentions).
 -#}
+{{ config(tags=['deep']) }}
 with
 
 clean_mentions as (

@@ -8,6 +8,7 @@
     the two differ (so the totals, sum(replies_sent) = count of clean outbound
     replies, match too).
 -#}
+{{ config(tags=['deep']) }}
 with
 
 clean_replies as (

@@ -13,7 +13,7 @@
       - clean_record_not_good the clean record is not a good copy (e.g. it
                               points at a rejected or unknown parent).
 -#}
-{{ config(tags=['landing_scan']) }}
+{{ config(tags=['deep']) }}
 {%- set references = {
     "workspaces": [],
     "agents": [["workspace_id", "workspaces"]],

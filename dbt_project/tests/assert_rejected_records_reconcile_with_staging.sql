@@ -14,7 +14,7 @@
     Also: the clean records all reach the model that consumes them
     (localized model or published table), none more, none fewer.
 -#}
-{{ config(tags=['landing_scan']) }}
+{{ config(tags=['deep']) }}
 {%- set clean_consumers = {
     "workspaces": "workspaces",
     "agents": "agents",

@@ -9,6 +9,7 @@
                                   human outbound reply and no handoff
     Returns every (workspace, window) where team_kpis differs.
 -#}
+{{ config(tags=['deep']) }}
 with
 
 periods as (

@@ -36,6 +36,11 @@ class OchreSettings(dg.ConfigurableResource):
     lookback_days: int | None = Field(
         default=None, description="Days re-processed before the newest landed data."
     )
+    deep_checks: bool | None = Field(
+        default=None,
+        description="Also run the dbt tests tagged `deep` and the unit tests "
+        "(env OCHRE_DEEP_CHECKS, default off).",
+    )
     extra_env: dict[str, str] = Field(
         default_factory=dict, description="Extra environment variables for dbt."
     )
@@ -53,6 +58,7 @@ class OchreSettings(dg.ConfigurableResource):
             duckdb_threads=self.duckdb_threads,
             duckdb_memory_limit=self.duckdb_memory_limit,
             lookback_days=self.lookback_days,
+            deep_checks=self.deep_checks,
             extra_env=dict(self.extra_env) if self.extra_env else None,
         )
 
@@ -67,6 +73,7 @@ def resource_config_for(settings: Settings, *, full_refresh: bool = False) -> di
         "duckdb_threads": int(settings.duckdb_threads),
         "duckdb_memory_limit": settings.duckdb_memory_limit,
         "lookback_days": int(settings.lookback_days),
+        "deep_checks": bool(settings.deep_checks),
         "extra_env": dict(settings.extra_env),
         "full_refresh": bool(full_refresh),
     }

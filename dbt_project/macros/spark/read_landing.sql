@@ -129,10 +129,17 @@
 {% endmacro %}
 
 
-{% macro spark__read_landing(entity) %}
+{#-
+    since: not pushed down on Spark (the caller filters). skip_files: the
+    by-key incremental models are plain tables on Spark, so it stays empty.
+-#}
+{% macro spark__read_landing(entity, since=none, skip_files=[]) %}
     {%- set spec = landing_entities()[entity] -%}
     {%- set folder = landing_path(entity) -%}
     {%- set files = spark__list_landing_files(entity) -%}
+    {%- if skip_files -%}
+        {{ exceptions.raise_compiler_error("read_landing: skip_files is not supported on Spark") }}
+    {%- endif -%}
     {%- set json_files = files | selectattr("format", "equalto", "json") | list -%}
     {%- set parquet_files = files | selectattr("format", "equalto", "parquet") | list -%}
     {%- set parts = [] -%}

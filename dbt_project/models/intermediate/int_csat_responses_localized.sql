@@ -1,6 +1,1 @@
-{{ localized_select(
-    'csat_responses',
-    ['response_id', 'conversation_id', 'workspace_id', 'score', 'submitted_at', 'updated_at'],
-    'submitted_at',
-    'submitted_date',
-) }}
+{{ localized_select('csat_responses') }}

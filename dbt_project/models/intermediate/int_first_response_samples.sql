@@ -16,14 +16,8 @@
 with
 
 messages as (
-    select * from {{ ref('int_messages_localized') }}
-    {%- if is_incremental() %}
-    -- every message of the conversations with a message new in this run
-    where conversation_id in (
-        select conversation_id from {{ ref('int_messages_localized') }}
-        where updated_at >= {{ incremental_cutoff("_watermark") }}
-    )
-    {%- endif %}
+    -- incremental runs: every message of the conversations with a message new in this run
+    {{ localized_of_new_conversations('messages') }}
 ),
 
 outbound_replies as (

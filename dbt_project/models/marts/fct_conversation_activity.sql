@@ -7,8 +7,7 @@ with
 {%- endif %}
 
 messages as (
-    select * from {{ ref('int_messages_localized') }}
-    {{ in_fact_scope() }}
+    {{ localized_in_fact_scope('messages') }}
 ),
 
 samples as (

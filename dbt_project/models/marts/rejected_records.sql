@@ -1,22 +1,23 @@
 {#-
     Every landed record that does not count, with why. Record-level
-    problems come from staging; dangling references from the deduplicated
+    problems come from int_landing_file_checks (each landing file checked
+    once, as in stg_<entity>); dangling references from the deduplicated
     intermediate models. No payload is kept: it may hold personal data.
 -#}
 with
 
-{% for entity, spec in landing_entities().items() %}
-    {{ entity }}_record_level as (
-        select
-            '{{ entity }}' as entity,
-            source_file,
-            line_number,
-            {{ spec.id }} as record_id,
-            reject_reason as reason
-        from {{ ref('stg_' ~ entity) }}
-        where reject_reason is not null
-    ),
+record_level as (
+    select
+        entity,
+        source_file,
+        line_number,
+        record_id,
+        reason
+    from {{ ref('int_landing_file_checks') }}
+    where reason is not null
+),
 
+{% for entity, spec in landing_entities().items() %}
     {{ entity }}_references as (
         select
             '{{ entity }}' as entity,
@@ -30,11 +31,10 @@ with
 
 {% endfor %}
 final as (
+    select * from record_level
     {%- for entity in landing_entities() %}
-        select * from {{ entity }}_record_level
         union all
         select * from {{ entity }}_references
-        {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 )
 

@@ -5,20 +5,26 @@ rejected as (
     select * from {{ ref('rejected_records') }}
 ),
 
-{% for entity in landing_entities() %}
-    {{ entity }}_read as (
-        select
-            '{{ entity }}' as entity,
-            count(*) as records_read
-        from {{ ref('stg_' ~ entity) }}
-    ),
+file_checks as (
+    select * from {{ ref('int_landing_file_checks') }}
+    where line_number is null
+),
 
-{% endfor %}
-records_read as (
+entities as (
     {%- for entity in landing_entities() %}
-        select * from {{ entity }}_read
+        select '{{ entity }}' as entity
         {{- "\n    union all" if not loop.last }}
     {%- endfor %}
+),
+
+records_read as (
+    select
+        entities.entity,
+        coalesce(sum(file_checks.records_in_file), 0) as records_read
+    from entities
+    left join file_checks
+        on entities.entity = file_checks.entity
+    group by 1
 ),
 
 rejected_counts as (

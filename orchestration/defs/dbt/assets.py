@@ -25,6 +25,7 @@ from ochre_analytics.pipeline import (
     build_settings,
     check_landing,
     current_steps,
+    prefetch_data_checks,
     record_failure,
     require_passed,
 )
@@ -87,7 +88,9 @@ def _build_dates(
     steps = current_steps()
     dates = run_dates(context)
     found = steps.run("check landing files", lambda: check_landing(settings))
-    for observation in landing_observations(settings.landing_dir, found):  # type: ignore[arg-type]
+    prefetch_data_checks()  # in-process runs audit next: import GE while dbt builds
+    observations = landing_observations(settings.landing_dir, found, read_data=False)  # type: ignore[arg-type]
+    for observation in observations:
         context.log_event(observation)
     for n, as_of in enumerate(dates):
         last = n == len(dates) - 1

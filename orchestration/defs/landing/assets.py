@@ -114,21 +114,29 @@ def newest_updated_at(files: list[Path]) -> tuple[dt.datetime | None, str | None
     return (max(candidates) if candidates else None), ("; ".join(notes) or None)
 
 
-def observe_entity(landing_dir: Path, found: EntityFiles) -> dg.AssetObservation:
+def observe_entity(
+    landing_dir: Path, found: EntityFiles, *, read_data: bool = True
+) -> dg.AssetObservation:
+    """Files, bytes and formats of one entity's folder; with `read_data`, also the newest
+    ``updated_at`` (Parquet statistics, JSON Lines up to a size limit), which reads every
+    file's footer or lines: the sensor does, a run does not (it would cost seconds a night)."""
     files = found.files
     total = sum(f.stat().st_size for f in files)
     formats = sorted(
         {".parquet" if f.name.endswith(".parquet") else ".jsonl" + (".gz" * f.name.endswith(".gz"))
          for f in files}
     )
-    newest, note = newest_updated_at(files) if files else (None, None)
+    newest, note = newest_updated_at(files) if files and read_data else (None, None)
     metadata: dict[str, Any] = {
         "folder": dg.MetadataValue.path(str(landing_dir / found.entity)),
         "files": dg.MetadataValue.int(len(files)),
         "bytes": dg.MetadataValue.int(total),
         "formats": dg.MetadataValue.text(", ".join(formats) or "none"),
-        "newest_updated_at": dg.MetadataValue.text(newest.isoformat() if newest else "unknown"),
     }
+    if read_data:
+        metadata["newest_updated_at"] = dg.MetadataValue.text(
+            newest.isoformat() if newest else "unknown"
+        )
     if found.newest_mtime is not None:
         metadata["newest_file_modified"] = dg.MetadataValue.timestamp(found.newest_mtime)
     if found.ignored:
@@ -139,9 +147,13 @@ def observe_entity(landing_dir: Path, found: EntityFiles) -> dg.AssetObservation
 
 
 def landing_observations(
-    landing_dir: Path, found: dict[str, EntityFiles]
+    landing_dir: Path, found: dict[str, EntityFiles], *, read_data: bool = True
 ) -> list[dg.AssetObservation]:
-    return [observe_entity(landing_dir, found[entity]) for entity in ENTITIES if entity in found]
+    return [
+        observe_entity(landing_dir, found[entity], read_data=read_data)
+        for entity in ENTITIES
+        if entity in found
+    ]
 
 
 def _fingerprint(found: dict[str, EntityFiles]) -> str:
