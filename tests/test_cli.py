@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -94,6 +95,29 @@ def test_bad_threshold_env(tmp_path):
     proc = cli("run", "--landing", str(WORKED_EXAMPLE / "landing"), "--warehouse", str(tmp_path),
                "--as-of", "2026-11-20", env={"OCHRE_REJECTED_THRESHOLD": "lots"})
     assert_one_line_error(proc, "OCHRE_REJECTED_THRESHOLD must be a number")
+
+
+def test_bad_deep_checks_env(tmp_path):
+    proc = cli("run", "--landing", str(WORKED_EXAMPLE / "landing"), "--warehouse", str(tmp_path),
+               "--as-of", "2026-11-20", env={"OCHRE_DEEP_CHECKS": "sometimes"})
+    assert_one_line_error(proc, "OCHRE_DEEP_CHECKS must be 1 or 0")
+
+
+def test_deep_checks_setting_selects_the_dbt_tests(monkeypatch):
+    from ochre_analytics.config import Settings
+
+    monkeypatch.delenv("OCHRE_DEEP_CHECKS", raising=False)
+    standard = Settings.from_env()
+    assert standard.deep_checks is False
+    assert standard.dbt_build_args() == [
+        "--exclude", "tag:deep", "--exclude-resource-type", "unit_test"]
+    monkeypatch.setenv("OCHRE_DEEP_CHECKS", "1")
+    assert Settings.from_env().dbt_build_args() == []
+    monkeypatch.setenv("OCHRE_DEEP_CHECKS", "0")
+    assert Settings.from_env(deep_checks=True).dbt_build_args() == []
+    # the as-of date goes to dbt in the environment, not in --vars (partial parsing)
+    assert "as_of_date" not in standard.dbt_vars()
+    assert standard.dbt_run_env(dt.date(2026, 11, 20))["OCHRE_AS_OF_DATE"] == "2026-11-20"
 
 
 def test_run_and_print_leaderboard(tmp_path):

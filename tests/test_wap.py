@@ -40,6 +40,12 @@ def run_cli(landing: Path, warehouse: Path, *extra: str) -> tuple[int, str]:
     return code, err.getvalue()
 
 
+def dbt_nodes(warehouse: Path) -> dict[str, str]:
+    """unique_id -> status of the nodes the run's dbt build ran (its run_results.json)."""
+    results = json.loads((warehouse / "dbt_target" / "run_results.json").read_text())
+    return {r["unique_id"]: r["status"] for r in results["results"]}
+
+
 def fresh_process_query(tmp: Path, db: Path, sql: str) -> list[str]:
     """A query from another process: no DuckDB instance of this process is reused."""
     script = tmp / "reader.py"
@@ -82,19 +88,22 @@ def wap(landing_sets, tmp_path_factory):
     published = warehouse / "published" / "leaderboard.duckdb"
     out: dict = {"warehouse": warehouse, "published": published, "root": root}
 
-    # 1. a good run publishes
+    # 1. a good run publishes (standard checks)
     code, err = run_cli(good, warehouse)
     assert code == 0, err
+    out["first_nodes"] = dbt_nodes(warehouse)
     out["first_snapshot"] = snapshot(published)
     out["first_published_at"] = fresh_process_query(
         root, published, "select published_at from publish_metadata")
 
-    # 2. the same partition again, while a reader holds the published file open
+    # 2. the same partition again (with the deep checks), while a reader holds the published
+    #    file open
     reader = duckdb.connect(":memory:")
     reader.execute(f"attach '{published}' as pub (read_only)")
     before = reader.execute("select published_at from pub.publish_metadata").fetchone()
-    code, err = run_cli(good, warehouse)
+    code, err = run_cli(good, warehouse, "--deep-checks")
     assert code == 0, err
+    out["second_nodes"] = dbt_nodes(warehouse)
     out["reader_after"] = (
         reader.execute("select published_at from pub.publish_metadata").fetchone(),
         reader.execute("select count(*) from pub.agent_leaderboard").fetchone(),
@@ -136,6 +145,24 @@ def test_good_run_publishes_marts_and_history(wap):
     assert wap["first_snapshot"]["agent_leaderboard"]
     assert (sorted(wap["first_snapshot"]["agent_leaderboard_history"])
             == sorted(wap["first_snapshot"]["agent_leaderboard"]))
+
+
+def test_standard_checks_leave_out_the_deep_tests_and_unit_tests(wap):
+    project = json.loads((wap["warehouse"] / "dbt_target" / "manifest.json").read_text())
+    deep = {uid for uid, node in project["nodes"].items()
+            if node["resource_type"] == "test" and "deep" in node["tags"]}
+    assert len(deep) > 100  # staging, intermediate, the facts, the reconciliations
+    first, second = wap["first_nodes"], wap["second_nodes"]
+    kinds = {uid.split(".")[0] for uid in first}
+    assert "unit_test" not in kinds and not deep & set(first)
+    tests = [uid for uid in first if uid.startswith("test.")]
+    assert len(tests) > 100 and all(first[t] == "pass" for t in tests)
+    assert "test.ochre_analytics.assert_no_personal_data_in_published_tables" in first
+    # --deep-checks: every deep test and the unit tests ran, and passed
+    assert deep <= set(second)
+    assert any(uid.startswith("unit_test.") for uid in second)
+    assert all(status == "pass" for uid, status in second.items()
+               if uid.startswith(("test.", "unit_test.")))
 
 
 def test_same_partition_twice_is_idempotent(wap):
