@@ -168,8 +168,9 @@ class Settings:
 
     def dbt_build_args(self) -> list[str]:
         """Selection flags of the pipeline's ``dbt build``: without deep checks, the tests
-        tagged ``deep`` (staging and intermediate layers, reconciliations with them) and the
-        unit tests are left out; see the ``data_tests`` block of dbt_project.yml."""
+        tagged ``deep`` (staging and intermediate layers, the facts, reconciliations with
+        them) and the unit tests are left out; see the ``data_tests`` block of
+        dbt_project.yml and docs/architecture.md, "Checks"."""
         if self.deep_checks:
             return []
         return ["--exclude", "tag:deep", "--exclude-resource-type", "unit_test"]
