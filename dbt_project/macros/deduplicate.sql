@@ -1,3 +1,11 @@
+{#- A landed copy's columns and where it came from (optionally qualified by `alias`). -#}
+{% macro copy_columns(spec, alias=none) -%}
+    {%- set q = alias ~ "." if alias else "" -%}
+    {%- for col in spec.columns %}{{ q }}{{ col[0] }}, {% endfor -%}
+    {{ q }}source_file, {{ q }}line_number
+{%- endmacro %}
+
+
 {#-
     deduplicated_select(entity, references): the body of an
     int_<entity>_deduplicated model.
@@ -31,14 +39,6 @@
       key:       the parent's id column
       reason:    reject reason when the reference does not resolve
 -#}
-{#- A landed copy's columns and where it came from (optionally qualified by `alias`). -#}
-{% macro copy_columns(spec, alias=none) -%}
-    {%- set q = alias ~ "." if alias else "" -%}
-    {%- for col in spec.columns %}{{ q }}{{ col[0] }}, {% endfor -%}
-    {{ q }}source_file, {{ q }}line_number
-{%- endmacro %}
-
-
 {% macro deduplicated_select(entity, references=[], incremental=false) -%}
     {%- set spec = landing_entities()[entity] -%}
     with

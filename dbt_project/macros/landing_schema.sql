@@ -118,8 +118,13 @@
 
 {#- Folder of one entity inside the landing folder. -#}
 {% macro landing_path(entity) %}
-    {%- set root = var("landing_dir") | string -%}
-    {{ return(root.rstrip("/") ~ "/" ~ entity) }}
+    {{ return(landing_prefix() ~ entity) }}
+{% endmacro %}
+
+
+{#- The landing folder as a path prefix, with one trailing slash. -#}
+{% macro landing_prefix() %}
+    {{- return((var("landing_dir") | string).rstrip("/") ~ "/") -}}
 {% endmacro %}
 
 
@@ -129,7 +134,7 @@
 {% endmacro %}
 
 {% macro default__landing_relative_path(path_expr) -%}
-    {%- set prefix = (var("landing_dir") | string).rstrip("/") ~ "/" -%}
+    {%- set prefix = landing_prefix() -%}
     case
         when starts_with({{ path_expr }}, '{{ prefix | replace("'", "''") }}')
             then substr({{ path_expr }}, {{ prefix | length + 1 }})

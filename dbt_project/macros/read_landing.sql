@@ -28,7 +28,7 @@
 
 {#- A listed file's path relative to the landing folder, in Jinja (see landing_relative_path). -#}
 {%- macro landing_relative_file(path) -%}
-    {%- set prefix = (var("landing_dir") | string).rstrip("/") ~ "/" -%}
+    {%- set prefix = landing_prefix() -%}
     {{- return(path[prefix | length:] if path.startswith(prefix) else path) -}}
 {%- endmacro -%}
 

@@ -260,7 +260,7 @@
 
 {#- Spark: default__landing_relative_path with Spark string literals (backslash escapes). -#}
 {% macro spark__landing_relative_path(path_expr) -%}
-    {%- set prefix = (var("landing_dir") | string).rstrip("/") ~ "/" -%}
+    {%- set prefix = landing_prefix() -%}
     case
         when substr({{ path_expr }}, 1, {{ prefix | length }}) = {{ spark_string_literal(prefix) }}
             then substr({{ path_expr }}, {{ prefix | length + 1 }})
