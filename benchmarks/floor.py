@@ -5,8 +5,9 @@
 The harness (benchmarks/run.py) starts this as a fresh process, so the floor pays for
 its own interpreter and DuckDB start, as the pipeline does. DuckDB gets the pipeline's
 settings: OCHRE_DUCKDB_THREADS and OCHRE_DUCKDB_MEMORY_LIMIT through
-``ochre_analytics.config.Settings``, TimeZone UTC and preserve_insertion_order false
-as in ``profiles.yml``. The database is in memory; spills go to --temp-dir.
+``ochre_analytics.config.Settings``, TimeZone UTC, preserve_insertion_order false and
+parquet_metadata_cache on, as in ``profiles.yml``. The database is in memory; spills go
+to --temp-dir.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def connect(threads: int, memory_limit: str, temp_dir: str | Path | None = None)
         "threads": threads,
         "memory_limit": memory_limit,
         "preserve_insertion_order": False,
+        "parquet_metadata_cache": True,
     }
     if temp_dir is not None:
         Path(temp_dir).mkdir(parents=True, exist_ok=True)

@@ -25,7 +25,9 @@
     are read from the landing files (DuckDB skips older Parquet files and row
     groups by their statistics), and the copies this table holds as rejected
     for a reference are checked again; the table's current good copy of each
-    such id competes with them.
+    such id competes with them. Only the ids whose winner is new, or whose
+    rejected rows change, are written (delete+insert by id); a stored copy
+    that still wins stays as it is.
 
     Output: one row per id that has a good copy (reject_reason null), plus
     one row per copy rejected for a reference (reject_reason set; an id may
@@ -107,18 +109,8 @@
     good_copies as (
         select * from checked_copies
         where reference_reason is null
-        {%- if since is not none %}
-
-        -- the good copy already in the table competes with the new ones
-        union all
-        select
-            {{ copy_columns(spec) }},
-            reject_reason as reference_reason
-        from {{ this }}
-        where reject_reason is null
-            and {{ spec.id }} in (select {{ spec.id }} from valid_copies)
-        {%- endif %}
     ),
+    {%- if since is none %}
 
     latest as (
         {{ dedup_latest(
@@ -128,6 +120,65 @@
             mostly_unique=true
         ) }}
     ),
+    {%- else %}
+
+    -- the good copy already in the table competes with the new ones; only
+    -- the columns that decide the winner are read from the table
+    stored_good as (
+        select {{ spec.id }}, updated_at, source_file, line_number
+        from {{ this }}
+        where reject_reason is null
+            and {{ spec.id }} in (select {{ spec.id }} from valid_copies)
+    ),
+
+    candidates as (
+        select {{ spec.id }}, updated_at, source_file, line_number, false as is_stored
+        from good_copies
+        union all
+        select {{ spec.id }}, updated_at, source_file, line_number, true as is_stored
+        from stored_good
+    ),
+
+    -- a copy read again within the look-back ties with its stored self: the stored one wins
+    winners as (
+        {{ dedup_latest(
+            "candidates",
+            [spec.id],
+            "updated_at desc, source_file desc, line_number desc, is_stored desc",
+            mostly_unique=true
+        ) }}
+    ),
+
+    -- a stored winner stays where it is, unless its id has rejected copies
+    -- (now or stored) whose rows this run replaces: then it is written again
+    stored_winners_to_rewrite as (
+        select {{ spec.id }} from winners
+        where is_stored
+            and (
+                {{ spec.id }} in (select {{ spec.id }} from checked_copies where reference_reason is not null)
+                or {{ spec.id }} in (select {{ spec.id }} from {{ this }} where reject_reason is not null)
+            )
+    ),
+
+    latest as (
+        select good_copies.*
+        from good_copies
+        inner join winners
+            on good_copies.{{ spec.id }} = winners.{{ spec.id }}
+            and good_copies.source_file = winners.source_file
+            and good_copies.line_number = winners.line_number
+            and not winners.is_stored
+
+        union all
+
+        select
+            {{ copy_columns(spec) }},
+            reject_reason as reference_reason
+        from {{ this }}
+        where reject_reason is null
+            and {{ spec.id }} in (select {{ spec.id }} from stored_winners_to_rewrite)
+    ),
+    {%- endif %}
 
     final as (
         select

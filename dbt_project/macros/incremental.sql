@@ -74,6 +74,15 @@
 {% endmacro %}
 
 
+{#-
+    That cutoff as a SQL timestamp constant. A constant (unlike a subquery)
+    lets the engine filter while scanning, before any join.
+-#}
+{% macro incremental_cutoff_constant(watermark_column="updated_at") -%}
+    cast('{{ incremental_cutoff_literal(watermark_column) | replace("'", "''") }}' as {{ landing_sql_type("timestamp") }})
+{%- endmacro %}
+
+
 {#- Landing files int_landing_file_checks holds already (landing-relative paths). -#}
 {% macro landing_files_checked() %}
     {%- if not execute -%}
@@ -86,30 +95,49 @@
 {% endmacro %}
 
 
+{#-
+    The `_watermark` of a model's rows: the newest updated_at among the
+    records it is built from (`entities`: int_<entity>_localized names).
+    An incremental run looks only at the records new since its own last
+    watermark (a constant cutoff the engine filters on while scanning, where a
+    plain max would read every record); with none of them, the last
+    watermark stays.
+-#}
+{% macro watermark_of(entities) -%}
+    {%- set cutoff = incremental_cutoff_constant("_watermark") if is_incremental() else none -%}
+    {%- set parts = [] -%}
+    {%- for entity in entities -%}
+        {%- do parts.append(
+            "select max(updated_at) as updated_at from " ~ ref("int_" ~ entity ~ "_localized")
+            ~ (" where updated_at >= " ~ cutoff if cutoff is not none else "")
+        ) -%}
+    {%- endfor -%}
+    {%- set newest = "(select max(updated_at) from (" ~ (parts | join(" union all ")) ~ ") as sources)" -%}
+    {%- if cutoff is not none -%}
+    coalesce({{ newest }}, (select max(_watermark) from {{ this }}))
+    {%- else -%}
+    {{ newest }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- The newest updated_at among the records the facts are built from. -#}
 {% macro facts_watermark() -%}
-    (
-        select max(updated_at) from (
-            select max(updated_at) as updated_at from {{ ref('int_messages_localized') }}
-            union all
-            select max(updated_at) from {{ ref('int_csat_responses_localized') }}
-            union all
-            select max(updated_at) from {{ ref('int_mentions_localized') }}
-        ) as sources
-    )
+    {{ watermark_of(["messages", "csat_responses", "mentions"]) }}
 {%- endmacro %}
 
 
 {#- Conversations with a message, CSAT response or mention that is new in this run. -#}
 {% macro new_record_conversations() -%}
+    {%- set cutoff = incremental_cutoff_constant("_watermark") -%}
     select conversation_id from {{ ref('int_messages_localized') }}
-    where updated_at >= {{ incremental_cutoff("_watermark") }}
+    where updated_at >= {{ cutoff }}
     union
     select conversation_id from {{ ref('int_csat_responses_localized') }}
-    where updated_at >= {{ incremental_cutoff("_watermark") }}
+    where updated_at >= {{ cutoff }}
     union
     select conversation_id from {{ ref('int_mentions_localized') }}
-    where updated_at >= {{ incremental_cutoff("_watermark") }}
+    where updated_at >= {{ cutoff }}
 {%- endmacro %}
 
 
@@ -169,7 +197,7 @@
     delete from {{ this }}
     where conversation_id in (
         select conversation_id from {{ ref('int_messages_localized') }}
-        where updated_at >= {{ incremental_cutoff("_watermark") }}
+        where updated_at >= {{ incremental_cutoff_constant("_watermark") }}
     )
     {%- endif -%}
 {% endmacro %}

@@ -109,7 +109,7 @@
 {% macro localized_of_new_conversations(entity) -%}
     {%- set new_conversations -%}
         select conversation_id from {{ ref('int_' ~ entity ~ '_localized') }}
-        where updated_at >= {{ incremental_cutoff("_watermark") if is_incremental() else "null" }}
+        where updated_at >= {{ incremental_cutoff_constant("_watermark") if is_incremental() else "null" }}
     {%- endset -%}
     {{ localized_for_conversations(entity, new_conversations) }}
 {%- endmacro %}

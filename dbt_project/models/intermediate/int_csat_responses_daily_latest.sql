@@ -5,11 +5,18 @@
 
     Grain: conversation x local date of submission; the day's last
     response, with the local date of the next (superseding) response.
+
+    Incremental by conversation: a run recomputes every row of the
+    conversations with a CSAT response new since the last run (with the
+    look-back); delete+insert replaces all of their rows.
 -#}
+{{ config(**incremental_settings('by_key', 'conversation_id')) }}
+
 with
 
 responses as (
-    select * from {{ ref('int_csat_responses_localized') }}
+    -- incremental runs: every response of the conversations with a response new in this run
+    {{ localized_of_new_conversations('csat_responses') }}
 ),
 
 days_last as (
@@ -31,7 +38,8 @@ final as (
         lead(submitted_date) over (
             partition by conversation_id
             order by submitted_date
-        ) as superseded_on
+        ) as superseded_on,
+        {{ watermark_of(['csat_responses']) }} as _watermark
     from days_last
 )
 

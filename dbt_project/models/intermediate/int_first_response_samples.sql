@@ -109,7 +109,7 @@ final as (
         {{ seconds_between('coalesce(handoff_at, customer_waiting_since)', 'replied_at') }}
             as first_response_seconds,
         previous_human_reply_at is null as is_conversation_first_human_reply,
-        (select max(updated_at) from {{ ref('int_messages_localized') }}) as _watermark
+        {{ watermark_of(['messages']) }} as _watermark
     from with_wait_start
     where coalesce(handoff_at, customer_waiting_since) is not null
 )
