@@ -41,13 +41,14 @@ def connect(threads: int, memory_limit: str, temp_dir: str | Path | None = None)
         "threads": threads,
         "memory_limit": memory_limit,
         "preserve_insertion_order": False,
-        "parquet_metadata_cache": True,
     }
     if temp_dir is not None:
         Path(temp_dir).mkdir(parents=True, exist_ok=True)
         config["temp_directory"] = str(temp_dir)
     con = duckdb.connect(":memory:", config=config)
-    con.execute("set TimeZone = 'UTC'")  # after connect: the icu extension loads on use
+    # after connect: the icu and parquet extensions load on use
+    con.execute("set TimeZone = 'UTC'")
+    con.execute("set parquet_metadata_cache = true")
     return con
 
 

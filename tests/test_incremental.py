@@ -126,3 +126,65 @@ def test_late_earlier_reply_removes_a_conversations_only_sample(tmp_path):
     assert query(nightly / "published" / "leaderboard.duckdb", sql) == expected
     assert query(nightly / "ochre.duckdb", "select count(*) from int_first_response_samples") \
         == [(0,)]
+
+
+def test_nightly_merge_of_stored_and_rejected_copies_equals_full_refresh(tmp_path):
+    """The nightly merge of int_messages_deduplicated: a stored copy that still wins stays,
+    and is written again when its id has rejected copies to replace; a copy stored as
+    rejected for a reference becomes good once the parent lands (checked again from the
+    table, being older than the look-back); a newer bad copy never erases a good one."""
+    from tests.landing_builder import Landing
+
+    land = Landing()
+    land.workspace("w1", "UTC")
+    land.agent("a1", "w1")
+    land.conversation("c1", "w1", "2026-11-10T09:00:00Z")
+    land.message("m1", "c1", "w1", "2026-11-18T10:00:00Z", "customer")
+    # conversation c9 has not landed yet: m5 and the first copy of m8 are rejected
+    land.message("m5", "c9", "w1", "2026-11-10T10:00:00Z", "customer")
+    land.message("m8", "c9", "w1", "2026-11-10T11:00:00Z", "customer")
+    land.message("m8", "c1", "w1", "2026-11-18T11:00:00Z", "customer", file="m8.jsonl")
+    land.message("m6", "c1", "w1", "2026-11-18T12:00:00Z", "agent", "a1", ai_assist="none")
+    landing = land.write(tmp_path / "landing")
+    nightly, full = tmp_path / "nightly", tmp_path / "full"
+    assert run_pipeline(landing, nightly, "2026-11-19", "--rejected-threshold", "1") == 0
+    rejected = ("select message_id, source_file, reject_reason from int_messages_deduplicated "
+                "where reject_reason is not null order by 1, 2")
+    assert query(nightly / "ochre.duckdb", rejected) == [
+        ("m5", "messages/messages.jsonl", "unknown conversation"),
+        ("m8", "messages/messages.jsonl", "unknown conversation"),
+    ]
+
+    late = Landing()
+    late.conversation("c9", "w1", "2026-11-10T09:00:00Z", updated_at="2026-11-19T08:00:00Z",
+                      file="late.jsonl")
+    # a newer copy of m6 pointing at a conversation that never lands
+    late.message("m6", "c8", "w1", "2026-11-18T12:00:00Z", "agent", "a1", ai_assist="none",
+                 updated_at="2026-11-19T09:00:00Z", file="late.jsonl")
+    # m1 exported again with an older updated_at: the stored copy still wins
+    late.message("m1", "c1", "w1", "2026-11-18T10:00:00Z", "customer",
+                 updated_at="2026-11-17T00:00:00Z", file="late.jsonl")
+    late.message("m7", "c1", "w1", "2026-11-19T07:00:00Z", "agent", "a1", ai_assist="none",
+                 file="late.jsonl")
+    late.write(landing)
+    assert run_pipeline(landing, nightly, "2026-11-19", "--rejected-threshold", "1") == 0
+    assert run_pipeline(landing, full, "2026-11-19", "--full-refresh",
+                        "--rejected-threshold", "1") == 0
+
+    assert query(nightly / "ochre.duckdb", rejected) == [
+        ("m6", "messages/late.jsonl", "unknown conversation"),
+    ]
+    every_row = "select * from int_messages_deduplicated order by all"
+    good = ("select message_id, conversation_id, source_file from int_messages_deduplicated "
+            "where reject_reason is null order by 1")
+    assert query(nightly / "ochre.duckdb", good) == [
+        ("m1", "c1", "messages/messages.jsonl"),
+        ("m5", "c9", "messages/messages.jsonl"),
+        ("m6", "c1", "messages/messages.jsonl"),
+        ("m7", "c1", "messages/late.jsonl"),
+        ("m8", "c1", "messages/m8.jsonl"),
+    ]
+    assert query(nightly / "ochre.duckdb", every_row) == query(full / "ochre.duckdb", every_row)
+    published = "select * from rejected_records order by all"
+    assert query(nightly / "published" / "leaderboard.duckdb", published) \
+        == query(full / "published" / "leaderboard.duckdb", published)

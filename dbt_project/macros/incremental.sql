@@ -5,10 +5,12 @@
     watermark minus var('lookback_days') (default 3): late-arriving records
     up to that many days behind the newest landed data are picked up.
 
-    - int_<entity>_deduplicated (messages): merge by id, newest copy wins
-      against the copies already in the table.
-    - int_messages_localized, int_first_response_samples: recompute the rows
-      of the ids / conversations that have new records.
+    - int_<entity>_deduplicated (messages, conversations, CSAT and NPS
+      responses, mentions): merge by id, newest copy wins against the copies
+      already in the table.
+    - int_<entity>_localized: views, localized on read.
+    - int_first_response_samples, int_csat_responses_daily_latest: recompute
+      the rows of the conversations that have new records.
     - fct_agent_activity, fct_conversation_activity: rebuild every local
       date touched by a conversation with new records (each affected date is
       rebuilt whole, so a date-partitioned engine can overwrite partitions).
