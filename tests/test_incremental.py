@@ -97,6 +97,21 @@ def test_incremental_run_did_not_rebuild_everything(runs):
     assert nightly_marks > 1
 
 
+def test_daily_figures_were_merged_by_date_and_equal_full_refresh(runs):
+    _, nightly, full = runs
+    # int_agent_activity_daily recomputes only the dates the facts rebuilt
+    # (their rows carry the facts' newer watermarks), yet holds what a full
+    # refresh computes
+    marks = "select count(distinct _watermark) from int_agent_activity_daily"
+    assert query(nightly / "ochre.duckdb", marks)[0][0] > 1
+    assert query(full / "ochre.duckdb", marks)[0][0] == 1
+    rows = ("select * exclude (_watermark) from int_agent_activity_daily order by all")
+    nightly_rows = query(nightly / "ochre.duckdb", rows)
+    assert len(nightly_rows) > 0
+    assert any(row[3] is not None for row in nightly_rows)  # superseded CSAT rows
+    assert nightly_rows == query(full / "ochre.duckdb", rows)
+
+
 def test_late_earlier_reply_removes_a_conversations_only_sample(tmp_path):
     """A late reply that becomes the agent's first reply (with no customer waiting) leaves the
     conversation without any sample: the nightly run must drop the stored one."""
@@ -132,7 +147,9 @@ def test_nightly_merge_of_stored_and_rejected_copies_equals_full_refresh(tmp_pat
     """The nightly merge of int_messages_deduplicated: a stored copy that still wins stays,
     and is written again when its id has rejected copies to replace; a copy stored as
     rejected for a reference becomes good once the parent lands (checked again from the
-    table, being older than the look-back); a newer bad copy never erases a good one."""
+    table, being older than the look-back); a newer bad copy never erases a good one,
+    also one older than the look-back that the run does not read; a stored reject that
+    passes its check now still loses to a newer good copy older than the look-back."""
     from tests.landing_builder import Landing
 
     land = Landing()
@@ -145,12 +162,17 @@ def test_nightly_merge_of_stored_and_rejected_copies_equals_full_refresh(tmp_pat
     land.message("m8", "c9", "w1", "2026-11-10T11:00:00Z", "customer")
     land.message("m8", "c1", "w1", "2026-11-18T11:00:00Z", "customer", file="m8.jsonl")
     land.message("m6", "c1", "w1", "2026-11-18T12:00:00Z", "agent", "a1", ai_assist="none")
+    # m2's good copy and m3's newer good copy are older than the next run's look-back
+    land.message("m2", "c1", "w1", "2026-11-10T10:00:00Z", "customer")
+    land.message("m3", "c9", "w1", "2026-11-10T08:00:00Z", "customer")
+    land.message("m3", "c1", "w1", "2026-11-11T10:00:00Z", "customer", file="m3.jsonl")
     landing = land.write(tmp_path / "landing")
     nightly, full = tmp_path / "nightly", tmp_path / "full"
     assert run_pipeline(landing, nightly, "2026-11-19", "--rejected-threshold", "1") == 0
     rejected = ("select message_id, source_file, reject_reason from int_messages_deduplicated "
                 "where reject_reason is not null order by 1, 2")
     assert query(nightly / "ochre.duckdb", rejected) == [
+        ("m3", "messages/messages.jsonl", "unknown conversation"),
         ("m5", "messages/messages.jsonl", "unknown conversation"),
         ("m8", "messages/messages.jsonl", "unknown conversation"),
     ]
@@ -160,6 +182,8 @@ def test_nightly_merge_of_stored_and_rejected_copies_equals_full_refresh(tmp_pat
                       file="late.jsonl")
     # a newer copy of m6 pointing at a conversation that never lands
     late.message("m6", "c8", "w1", "2026-11-18T12:00:00Z", "agent", "a1", ai_assist="none",
+                 updated_at="2026-11-19T09:00:00Z", file="late.jsonl")
+    late.message("m2", "c8", "w1", "2026-11-10T10:00:00Z", "customer",
                  updated_at="2026-11-19T09:00:00Z", file="late.jsonl")
     # m1 exported again with an older updated_at: the stored copy still wins
     late.message("m1", "c1", "w1", "2026-11-18T10:00:00Z", "customer",
@@ -172,6 +196,7 @@ def test_nightly_merge_of_stored_and_rejected_copies_equals_full_refresh(tmp_pat
                         "--rejected-threshold", "1") == 0
 
     assert query(nightly / "ochre.duckdb", rejected) == [
+        ("m2", "messages/late.jsonl", "unknown conversation"),
         ("m6", "messages/late.jsonl", "unknown conversation"),
     ]
     every_row = "select * from int_messages_deduplicated order by all"
@@ -179,6 +204,8 @@ def test_nightly_merge_of_stored_and_rejected_copies_equals_full_refresh(tmp_pat
             "where reject_reason is null order by 1")
     assert query(nightly / "ochre.duckdb", good) == [
         ("m1", "c1", "messages/messages.jsonl"),
+        ("m2", "c1", "messages/messages.jsonl"),
+        ("m3", "c1", "messages/m3.jsonl"),
         ("m5", "c9", "messages/messages.jsonl"),
         ("m6", "c1", "messages/messages.jsonl"),
         ("m7", "c1", "messages/late.jsonl"),
@@ -188,3 +215,37 @@ def test_nightly_merge_of_stored_and_rejected_copies_equals_full_refresh(tmp_pat
     published = "select * from rejected_records order by all"
     assert query(nightly / "published" / "leaderboard.duckdb", published) \
         == query(full / "published" / "leaderboard.duckdb", published)
+
+
+def test_late_record_older_than_the_watermark_reaches_the_daily_figures(tmp_path):
+    """A record that lands late with an updated_at older than the newest one already
+    processed: the facts rebuild its date without a newer source record, and the daily
+    figures (incremental on the facts' watermark) must still pick that date up."""
+    from tests.landing_builder import Landing
+
+    land = Landing()
+    land.workspace("w1", "UTC")
+    land.agent("a1", "w1")
+    land.conversation("c1", "w1", "2026-11-17T09:00:00Z")
+    land.message("m1", "c1", "w1", "2026-11-17T09:10:00Z", "agent", "a1", ai_assist="none")
+    land.conversation("c2", "w1", "2026-11-18T09:00:00Z")
+    land.message("m2", "c2", "w1", "2026-11-18T09:10:00Z", "agent", "a1", ai_assist="none")
+    landing = land.write(tmp_path / "landing")
+    nightly, full = tmp_path / "nightly", tmp_path / "full"
+    assert run_pipeline(landing, nightly, "2026-11-19") == 0
+
+    late = Landing()
+    # updated before m2, the newest record of the first run
+    late.message("m3", "c1", "w1", "2026-11-17T11:00:00Z", "agent", "a1", ai_assist="draft_sent",
+                 file="late.jsonl")
+    late.write(landing)
+    assert run_pipeline(landing, nightly, "2026-11-19") == 0
+    assert run_pipeline(landing, full, "2026-11-19", "--full-refresh") == 0
+
+    sql = ("select activity_date, replies_sent, ai_draft_sent_replies from agent_daily_activity "
+           "where agent_id = 'a1' order by 1")
+    expected = [(dt.date(2026, 11, 17), 2, 1), (dt.date(2026, 11, 18), 1, 0)]
+    assert query(full / "published" / "leaderboard.duckdb", sql) == expected
+    assert query(nightly / "published" / "leaderboard.duckdb", sql) == expected
+    marks = "select max(_watermark) from fct_agent_activity"
+    assert query(nightly / "ochre.duckdb", marks) > query(full / "ochre.duckdb", marks)

@@ -43,10 +43,13 @@
 {#- True when a fact row's CSAT response is the conversation's latest as of D. -#}
 {% macro csat_counted_as_of(relation_alias) -%}
     {{ relation_alias }}.csat_responses > 0
-    and (
-        {{ relation_alias }}.csat_superseded_on is null
-        or {{ relation_alias }}.csat_superseded_on > {{ as_of_date() }}
-    )
+    and {{ superseded_after_as_of(relation_alias ~ ".csat_superseded_on") }}
+{%- endmacro %}
+
+
+{#- A CSAT response superseded on `superseded_on` (null: never) is still the latest one as of D. -#}
+{% macro superseded_after_as_of(superseded_on) -%}
+    ({{ superseded_on }} is null or {{ superseded_on }} > {{ as_of_date() }})
 {%- endmacro %}
 
 

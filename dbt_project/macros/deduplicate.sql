@@ -26,8 +26,8 @@
     groups by their statistics), and the copies this table holds as rejected
     for a reference are checked again; the table's current good copy of each
     such id competes with them. Only the ids whose winner is new, or whose
-    rejected rows change, are written (delete+insert by id); a stored copy
-    that still wins stays as it is.
+    rejected rows change, are written (incremental strategy replace_copies,
+    config kind 'copies_by_id'); a stored copy that still wins stays as it is.
 
     Output: one row per id that has a good copy (reject_reason null), plus
     one row per copy rejected for a reference (reject_reason set; an id may
@@ -46,6 +46,7 @@
     with
 
     {%- set since = incremental_cutoff_literal() if incremental and is_incremental() else none %}
+    {%- set since_ts = "cast('" ~ since ~ "' as " ~ landing_sql_type("timestamp") ~ ")" %}
 
     staged as (
         {%- if since is none %}
@@ -73,7 +74,7 @@
         where reject_reason is null
         {%- if since is not none %}
             -- new since the last run (with the look-back)
-            and updated_at >= cast('{{ since }}' as {{ landing_sql_type("timestamp") }})
+            and updated_at >= {{ since_ts }}
 
         -- older copies rejected for a reference then: checked again
         union all
@@ -82,7 +83,7 @@
             cast(null as {{ landing_sql_type("string") }}) as reject_reason
         from {{ this }}
         where reject_reason is not null
-            and updated_at < cast('{{ since }}' as {{ landing_sql_type("timestamp") }})
+            and updated_at < {{ since_ts }}
         {%- endif %}
     ),
 
@@ -123,12 +124,30 @@
     {%- else %}
 
     -- the good copy already in the table competes with the new ones; only
-    -- the columns that decide the winner are read from the table
+    -- the columns that decide the winner are read from the table. A stored
+    -- copy older than the cutoff loses to every new copy (all are at or after
+    -- the cutoff), so only stored copies at or after it are read (DuckDB
+    -- skips older row groups by their statistics), plus, when older rejected
+    -- copies pass their check now, the good copies of their ids.
+    {%- set recheck = stored_rejects_resolved_before(since_ts, references) %}
     stored_good as (
         select {{ spec.id }}, updated_at, source_file, line_number
         from {{ this }}
         where reject_reason is null
+            and updated_at >= {{ since_ts }}
             and {{ spec.id }} in (select {{ spec.id }} from valid_copies)
+        {%- if recheck %}
+
+        union all
+        select {{ spec.id }}, updated_at, source_file, line_number
+        from {{ this }}
+        where reject_reason is null
+            and updated_at < {{ since_ts }}
+            and {{ spec.id }} in (
+                select {{ spec.id }} from {{ this }}
+                where reject_reason is not null and updated_at < {{ since_ts }}
+            )
+        {%- endif %}
     ),
 
     candidates as (
@@ -149,15 +168,14 @@
         ) }}
     ),
 
-    -- a stored winner stays where it is, unless its id has rejected copies
-    -- (now or stored) whose rows this run replaces: then it is written again
+    -- a stored winner stays where it is (replace_copies keeps it beside new
+    -- rejected copies), unless its id has stored rejected copies, which this
+    -- run replaces: then it is written again, so a stored copy that passes
+    -- its check now but loses leaves no stale row
     stored_winners_to_rewrite as (
         select {{ spec.id }} from winners
         where is_stored
-            and (
-                {{ spec.id }} in (select {{ spec.id }} from checked_copies where reference_reason is not null)
-                or {{ spec.id }} in (select {{ spec.id }} from {{ this }} where reject_reason is not null)
-            )
+            and {{ spec.id }} in (select {{ spec.id }} from {{ this }} where reject_reason is not null)
     ),
 
     latest as (
@@ -176,6 +194,9 @@
             reject_reason as reference_reason
         from {{ this }}
         where reject_reason is null
+            {%- if not recheck %}
+            and updated_at >= {{ since_ts }}
+            {%- endif %}
             and {{ spec.id }} in (select {{ spec.id }} from stored_winners_to_rewrite)
     ),
     {%- endif %}
@@ -197,3 +218,30 @@
 
     select * from final
 {%- endmacro %}
+
+
+{#-
+    Whether `this` holds copies rejected for a reference, older than the
+    cutoff, that pass their check now (their parents are good). Read when the
+    model runs: in the common case (none) the run need not look up the
+    stored good copies of their ids, which would read every id of the table.
+-#}
+{% macro stored_rejects_resolved_before(since_ts, references) %}
+    {%- if not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set query -%}
+        select count(*) from {{ this }} as stored
+        where stored.reject_reason is not null
+            and stored.updated_at < {{ since_ts }}
+            {%- for r in references %}
+            and (
+                stored.{{ r.column }} is null
+                or stored.{{ r.column }} in (
+                    select {{ r.key }} from {{ ref(r.parent) }} where reject_reason is null
+                )
+            )
+            {%- endfor %}
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values()[0] > 0) }}
+{% endmacro %}

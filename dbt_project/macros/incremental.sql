@@ -18,7 +18,12 @@
     `ochre-analytics run --full-refresh` (dbt --full-refresh) rebuilds all.
 -#}
 
-{#- Config for an incremental model; kind is 'by_key' or 'by_date'. -#}
+{#-
+    Config for an incremental model; kind is 'by_key', 'by_date', or
+    'copies_by_id' (an int_<entity>_deduplicated model: merge by id, keeping
+    a stored good copy that the run's rows do not replace; see
+    get_incremental_replace_copies_sql).
+-#}
 {% macro incremental_settings(kind, key) %}
     {{- return(adapter.dispatch("incremental_settings", "ochre_analytics")(kind, key)) -}}
 {% endmacro %}
@@ -26,10 +31,35 @@
 {% macro default__incremental_settings(kind, key) %}
     {{- return({
         "materialized": "incremental",
-        "incremental_strategy": "delete+insert",
+        "incremental_strategy": "replace_copies" if kind == "copies_by_id" else "delete+insert",
         "unique_key": key,
         "on_schema_change": "fail",
     }) -}}
+{% endmacro %}
+
+
+{#-
+    Incremental strategy replace_copies (int_<entity>_deduplicated): the new
+    rows of an id replace its stored rows, except that the stored good copy
+    stays when the new rows of its id are only rejected copies (a bad copy
+    never erases an older good copy; the run need not read that good copy).
+    Stored rejected copies of an id with new rows are replaced: the run
+    writes again the ones that are still rejected.
+-#}
+{% macro get_incremental_replace_copies_sql(arg_dict) %}
+    {%- set target = arg_dict["target_relation"] -%}
+    {%- set source = arg_dict["temp_relation"] -%}
+    {%- set key = arg_dict["unique_key"] -%}
+    {%- set columns = get_quoted_csv(arg_dict["dest_columns"] | map(attribute="name")) -%}
+    delete from {{ target }}
+    where {{ key }} in (select {{ key }} from {{ source }})
+        and (
+            reject_reason is not null
+            or {{ key }} in (select {{ key }} from {{ source }} where reject_reason is null)
+        );
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ source }}
 {% endmacro %}
 
 
@@ -47,12 +77,15 @@
 {%- endmacro %}
 
 
-{#- The earliest updated_at that counts as new in this run, read from a column of `this`. -#}
-{% macro incremental_cutoff(watermark_column="updated_at") -%}
+{#-
+    The earliest updated_at that counts as new in this run, read from a column
+    of `this` (lookback=false: the newest value itself, without the look-back).
+-#}
+{% macro incremental_cutoff(watermark_column="updated_at", lookback=true) -%}
     coalesce(
         {{ timestamp_add_days(
             "(select max(" ~ watermark_column ~ ") from " ~ this ~ ")",
-            -1 * (var("lookback_days") | int)
+            -1 * (var("lookback_days") | int) if lookback else 0
         ) }},
         cast('1900-01-01 00:00:00+00' as {{ landing_sql_type("timestamp") }})
     )
@@ -64,12 +97,12 @@
     runs (compiled into the SQL as a constant, so the landing reader can skip
     older files); 1900-01-01 when `this` holds no record yet.
 -#}
-{% macro incremental_cutoff_literal(watermark_column="updated_at") %}
+{% macro incremental_cutoff_literal(watermark_column="updated_at", lookback=true) %}
     {%- if not execute -%}
         {{ return("1900-01-01 00:00:00+00") }}
     {%- endif -%}
     {%- set result = run_query(
-        "select cast(" ~ incremental_cutoff(watermark_column) ~ " as "
+        "select cast(" ~ incremental_cutoff(watermark_column, lookback) ~ " as "
         ~ landing_sql_type("string") ~ ")"
     ) -%}
     {{ return(result.columns[0].values()[0]) }}
@@ -80,8 +113,8 @@
     That cutoff as a SQL timestamp constant. A constant (unlike a subquery)
     lets the engine filter while scanning, before any join.
 -#}
-{% macro incremental_cutoff_constant(watermark_column="updated_at") -%}
-    cast('{{ incremental_cutoff_literal(watermark_column) | replace("'", "''") }}' as {{ landing_sql_type("timestamp") }})
+{% macro incremental_cutoff_constant(watermark_column="updated_at", lookback=true) -%}
+    cast('{{ incremental_cutoff_literal(watermark_column, lookback) | replace("'", "''") }}' as {{ landing_sql_type("timestamp") }})
 {%- endmacro %}
 
 
@@ -104,8 +137,14 @@
     watermark (a constant cutoff the engine filters on while scanning, where a
     plain max would read every record); with none of them, the last
     watermark stays.
+
+    strictly_increasing=true (the facts): an incremental run gives the rows it
+    builds a watermark above every earlier one, at least 1 microsecond after
+    the last, so a model built from the facts (int_agent_activity_daily)
+    finds the rows a run rebuilt even when no record newer than the last
+    watermark landed (a late record with an older updated_at).
 -#}
-{% macro watermark_of(entities) -%}
+{% macro watermark_of(entities, strictly_increasing=false) -%}
     {%- set cutoff = incremental_cutoff_constant("_watermark") if is_incremental() else none -%}
     {%- set parts = [] -%}
     {%- for entity in entities -%}
@@ -115,7 +154,10 @@
         ) -%}
     {%- endfor -%}
     {%- set newest = "(select max(updated_at) from (" ~ (parts | join(" union all ")) ~ ") as sources)" -%}
-    {%- if cutoff is not none -%}
+    {%- if cutoff is not none and strictly_increasing -%}
+    {%- set last = incremental_cutoff_constant("_watermark", lookback=false) -%}
+    greatest(coalesce({{ newest }}, {{ last }}), {{ last }} + interval 1 microsecond)
+    {%- elif cutoff is not none -%}
     coalesce({{ newest }}, (select max(_watermark) from {{ this }}))
     {%- else -%}
     {{ newest }}
@@ -125,49 +167,59 @@
 
 {#- The newest updated_at among the records the facts are built from. -#}
 {% macro facts_watermark() -%}
-    {{ watermark_of(["messages", "csat_responses", "mentions"]) }}
-{%- endmacro %}
-
-
-{#- Conversations with a message, CSAT response or mention that is new in this run. -#}
-{% macro new_record_conversations() -%}
-    {%- set cutoff = incremental_cutoff_constant("_watermark") -%}
-    select conversation_id from {{ ref('int_messages_localized') }}
-    where updated_at >= {{ cutoff }}
-    union
-    select conversation_id from {{ ref('int_csat_responses_localized') }}
-    where updated_at >= {{ cutoff }}
-    union
-    select conversation_id from {{ ref('int_mentions_localized') }}
-    where updated_at >= {{ cutoff }}
+    {{ watermark_of(["messages", "csat_responses", "mentions"], strictly_increasing=true) }}
 {%- endmacro %}
 
 
 {#-
-    CTEs new_conversations, affected_dates and scope_conversations for a
-    date-incremental fact (grain includes conversation_id and activity_date):
-    every local date on which a conversation with new records has activity
-    (before or after this run) is rebuilt, with every conversation active
-    on those dates.
+    CTEs new_messages, new_conversations, affected_dates and
+    scope_conversations for a date-incremental fact (grain includes
+    conversation_id and activity_date): every local date on which a
+    conversation with new records has activity is rebuilt, with every
+    conversation active on those dates.
+
+    "Has activity" is read from the fact itself (the dates its stored rows of
+    those conversations have) plus the dates of the new messages and of every
+    CSAT response and mention of those conversations. A stored message that
+    is not new changes no date by itself: each message a fact counts (a
+    reply, or the reply a first-response sample ends on) already gave the
+    fact a row on its date. So the messages table is read only for the new
+    messages (updated_at at or after the cutoff: DuckDB skips older row
+    groups by their statistics), not for every message of those
+    conversations. CSAT responses and mentions are few: all of those
+    conversations' rows are read, filtered before their local date is
+    computed. The fact renders fact_scope_dependencies() outside its
+    incremental branch.
 -#}
 {% macro fact_incremental_scope() -%}
+    {%- set cutoff = incremental_cutoff_constant("_watermark") -%}
+    new_messages as (
+        {{ localized_select('messages', where="records.updated_at >= " ~ cutoff) }}
+    ),
+
     new_conversations as (
-        {{ new_record_conversations() }}
+        select conversation_id from new_messages
+        union
+        select conversation_id from {{ ref('int_csat_responses_localized') }}
+        where updated_at >= {{ cutoff }}
+        union
+        select conversation_id from {{ ref('int_mentions_localized') }}
+        where updated_at >= {{ cutoff }}
     ),
 
     affected_dates as (
         select activity_date from {{ this }}
         where conversation_id in (select conversation_id from new_conversations)
         union
+        select created_date from new_messages
+        union
+        select submitted_date from (
+            {{ localized_select('csat_responses', where="records.conversation_id in (select conversation_id from new_conversations)") }}
+        ) as new_conversation_csat
+        union
         select created_date from (
-            {{ localized_select('messages', where="records.conversation_id in (select conversation_id from new_conversations)") }}
-        ) as new_conversation_messages
-        union
-        select submitted_date from {{ ref('int_csat_responses_localized') }}
-        where conversation_id in (select conversation_id from new_conversations)
-        union
-        select created_date from {{ ref('int_mentions_localized') }}
-        where conversation_id in (select conversation_id from new_conversations)
+            {{ localized_select('mentions', where="records.conversation_id in (select conversation_id from new_conversations)") }}
+        ) as new_conversation_mentions
     ),
 
     scope_conversations as (
@@ -176,6 +228,14 @@
         union
         select conversation_id from new_conversations
     ),
+{%- endmacro %}
+
+
+{#- `-- depends_on:` lines for what fact_incremental_scope reads (see localized_dependencies). -#}
+{% macro fact_scope_dependencies() -%}
+    {%- for entity in ["messages", "csat_responses", "mentions"] %}
+{{ localized_dependencies(entity) }}
+    {%- endfor %}
 {%- endmacro %}
 
 

@@ -10,6 +10,9 @@
     - 'by_key' (merge by id): a plain table, rebuilt on every run, on Parquet;
       a merge on unique_key when var spark_file_format is a table format
       that can merge (delta, iceberg, hudi: e.g. on Databricks).
+    - 'copies_by_id' (int_<entity>_deduplicated: an id's good copy may sit
+      beside its rejected copies, which a merge on unique_key cannot keep):
+      always a plain table.
 -#}
 {% macro spark__incremental_settings(kind, key) %}
     {%- set file_format = var("spark_file_format", "parquet") -%}
@@ -22,7 +25,7 @@
             "file_format": file_format,
             "on_schema_change": "fail",
         }) -}}
-    {%- elif can_merge -%}
+    {%- elif can_merge and kind == "by_key" -%}
         {{- return({
             "materialized": "incremental",
             "incremental_strategy": "merge",

@@ -1,4 +1,4 @@
-{{ config(**incremental_settings('by_key', 'response_id')) }}
+{{ config(**incremental_settings('copies_by_id', 'response_id')) }}
 
 {{ deduplicated_select('csat_responses', [
     {"column": "workspace_id", "parent": "int_workspaces_deduplicated", "key": "workspace_id", "reason": "unknown workspace"},

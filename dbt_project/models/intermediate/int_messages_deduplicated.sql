@@ -1,4 +1,4 @@
-{{ config(**incremental_settings('by_key', 'message_id')) }}
+{{ config(**incremental_settings('copies_by_id', 'message_id')) }}
 
 {{ deduplicated_select('messages', [
     {"column": "workspace_id", "parent": "int_workspaces_deduplicated", "key": "workspace_id", "reason": "unknown workspace"},

@@ -1,4 +1,5 @@
 {{ config(**incremental_settings('by_date', 'activity_date')) }}
+{{ fact_scope_dependencies() }}
 
 with
 
