@@ -15,9 +15,11 @@ runs ``dbt run --target spark``, exports the Spark tables
 (ochre_analytics.spark_publish.export_spark_build, the pipeline's export step)
 and runs the same ``publish()`` on the export. The two published files must
 hold the same tables, column names and types, and rows (floats equal to 1e-9
-relative). The generated set's Spark build runs on the worked example's
-warehouse and metastore (a second run in a row, --full-refresh); the first
-one starts from an empty folder.
+relative). The worked example is built on Spark twice in a row: the first
+run starts from an empty folder, the second is an incremental run (the facts'
+insert_overwrite, int_agent_activity_daily) and must publish the same tables.
+The generated set's Spark build then runs on the same warehouse and metastore
+(a third run in a row, --full-refresh).
 
 ``OCHRE_SPARK_TEST_DBT_COMMAND=build`` runs ``dbt build`` (the data and unit
 tests too) instead of ``dbt run`` on both engines: slower by several minutes.
@@ -229,8 +231,19 @@ def worked_example(tmp_path_factory, spark_warehouse) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory, spark_warehouse, worked_example) -> dict[str, Path]:
-    # depends on worked_example: this Spark build is the second one on its metastore
+def worked_example_incremental(tmp_path_factory, spark_warehouse, worked_example) -> Path:
+    """A second Spark run in a row on the worked example's warehouse: an incremental run
+    (the facts' insert_overwrite by date, int_agent_activity_daily by the facts' watermark)."""
+    root = tmp_path_factory.mktemp("worked-example-incremental")
+    return build_and_publish(WORKED_EXAMPLE / "landing", spark_warehouse, "spark",
+                             root / "spark.duckdb")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory, spark_warehouse, worked_example,
+              worked_example_incremental) -> dict[str, Path]:
+    # depends on worked_example (and its incremental rerun): this Spark build is the
+    # third one on its metastore
     root = tmp_path_factory.mktemp("generated")
     landing = generated_landing(root)
     return {
@@ -287,6 +300,12 @@ def assert_same_table(duck: Path, spark: Path, table: str) -> int:
 @pytest.mark.parametrize("table", PUBLISHED)
 def test_worked_example_same_on_both_engines(worked_example, table):
     assert_same_table(worked_example["duckdb"], worked_example["spark"], table)
+
+
+@pytest.mark.parametrize("table", PUBLISHED)
+def test_worked_example_incremental_spark_run_same_as_duckdb(worked_example,
+                                                             worked_example_incremental, table):
+    assert_same_table(worked_example["duckdb"], worked_example_incremental, table)
 
 
 @pytest.mark.parametrize("table,keys", [
