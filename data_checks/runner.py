@@ -179,12 +179,15 @@ def validate(
         "volume_tolerance": volume_tolerance,
     }
     results: list[CheckResult] = []
-    for table in PUBLISHED_TABLES if tables is None else list(tables):
-        try:
-            results += session.run_table(table, options)
-        except Exception as exc:  # noqa: BLE001 - fail closed, whatever went wrong
-            log.exception("data checks: %s failed", table)
-            results.append(_error(table, None, "run_table", exc))
+    try:
+        for table in PUBLISHED_TABLES if tables is None else list(tables):
+            try:
+                results += session.run_table(table, options)
+            except Exception as exc:  # noqa: BLE001 - fail closed, whatever went wrong
+                log.exception("data checks: %s failed", table)
+                results.append(_error(table, None, "run_table", exc))
+    finally:
+        session.close()
     report = ValidationReport(day, str(db_path), results, threshold=threshold, out_dir=out)
     report.seconds = time.perf_counter() - started
     if out is not None:
@@ -251,6 +254,7 @@ class _Session:
         self.out_dir = out_dir
         self.ge_results: list[tuple[str, Any]] = []
         self._ge: _GE | None = None
+        self._con: duckdb.DuckDBPyConnection | None = None
 
     @property
     def ge(self) -> _GE:
@@ -261,18 +265,31 @@ class _Session:
     # -- reading ------------------------------------------------------------------
 
     def read(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-        if not Path(self.db_path).is_file():
-            raise FileNotFoundError(f"warehouse file not found: {self.db_path}")
-        # Settings by SET, not connect(config=...): DuckDB refuses a second connection to a
-        # file already open in this process with a different config.
-        con = duckdb.connect(self.db_path, read_only=True)
-        try:
-            for name, value in self.duckdb_settings.items():
-                con.execute(f"SET {name} = {_literal(value)}")
-            con.execute(f"SET schema = {_literal(self.schema)}")
-            return con.execute(sql, params).df()
-        finally:
-            con.close()
+        return self._connection().execute(sql, params).df()
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        """One read-only connection for the session's reads, opened on the first read and
+        closed by close(): the build database is never held open after validate()."""
+        if self._con is None:
+            if not Path(self.db_path).is_file():
+                raise FileNotFoundError(f"warehouse file not found: {self.db_path}")
+            # Settings by SET, not connect(config=...): DuckDB refuses a second connection to
+            # a file already open in this process with a different config.
+            con = duckdb.connect(self.db_path, read_only=True)
+            try:
+                for name, value in self.duckdb_settings.items():
+                    con.execute(f"SET {name} = {_literal(value)}")
+                con.execute(f"SET schema = {_literal(self.schema)}")
+            except Exception:
+                con.close()
+                raise
+            self._con = con
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
     def _chunks(self, suite: TableSuite) -> Iterable[tuple[str, pd.DataFrame]]:
         table = _ident(suite.table)

@@ -150,6 +150,11 @@ class Settings:
     def published_db(self) -> Path:
         return self.published_dir / "leaderboard.duckdb"
 
+    @property
+    def landing_checked_cache(self) -> Path:
+        """Landing files an earlier run found readable (size, modification time)."""
+        return self.warehouse_dir / "landing_checked.json"
+
     def validation_dir(self, as_of: dt.date) -> Path:
         return self.warehouse_dir / "validation" / as_of.isoformat()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,8 +82,16 @@ def _check_readable(path: Path) -> None:
         raise LandingError(f"cannot read landing file {path}: {exc}") from exc
 
 
-def inspect_landing(landing_dir: Path, *, check_files: bool = True) -> dict[str, EntityFiles]:
-    """List every entity's files; raise LandingError when the set cannot be used."""
+def inspect_landing(
+    landing_dir: Path, *, check_files: bool = True, checked_cache: Path | None = None
+) -> dict[str, EntityFiles]:
+    """List every entity's files; raise LandingError when the set cannot be used.
+
+    With `checked_cache` (a JSON file, kept in the warehouse folder), a file that read
+    before, with the same size and modification time, is not read again: landing files
+    are never rewritten in place, so a nightly run checks only what landed since. The
+    cache is written only after every file read.
+    """
     if not landing_dir.exists():
         raise LandingError(f"landing folder {landing_dir} does not exist")
     if not landing_dir.is_dir():
@@ -95,7 +104,41 @@ def inspect_landing(landing_dir: Path, *, check_files: bool = True) -> dict[str,
             f"{', '.join('*' + s for s in SUFFIXES)})"
         )
     if check_files:
+        known = _read_checked(checked_cache, landing_dir)
+        checked: dict[str, list[int]] = {}
         for entity_files in found.values():
             for path in entity_files.files:
-                _check_readable(path)
+                key = path.relative_to(landing_dir).as_posix()
+                stat = path.stat()
+                signature = [stat.st_size, stat.st_mtime_ns]
+                if known.get(key) != signature:
+                    _check_readable(path)
+                checked[key] = signature
+        _write_checked(checked_cache, landing_dir, checked)
     return found
+
+
+def _read_checked(cache: Path | None, landing_dir: Path) -> dict[str, list[int]]:
+    """The files a previous run found readable (empty when there is no usable cache)."""
+    if cache is None or not cache.is_file():
+        return {}
+    try:
+        data = json.loads(cache.read_text())
+    except (OSError, ValueError):
+        return {}  # unreadable or half-written: check every file again
+    if not isinstance(data, dict) or data.get("landing_dir") != str(landing_dir.resolve()):
+        return {}
+    files = data.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def _write_checked(cache: Path | None, landing_dir: Path, files: dict[str, list[int]]) -> None:
+    if cache is None:
+        return
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(cache.name + ".tmp")
+        tmp.write_text(json.dumps({"landing_dir": str(landing_dir.resolve()), "files": files}))
+        tmp.replace(cache)
+    except OSError:
+        pass  # only a cache: the next run checks every file again

@@ -119,8 +119,12 @@ def take_failure(run_id: str) -> BaseException | None:
 
 
 def check_landing(settings: Settings) -> dict[str, EntityFiles]:
-    """The landing folder exists, holds records, and its files read (LandingError if not)."""
-    return inspect_landing(settings.landing_dir)
+    """The landing folder exists, holds records, and its files read (LandingError if not).
+
+    Files found readable by an earlier run (same size and modification time) are not read
+    again: ``<warehouse>/landing_checked.json`` lists them.
+    """
+    return inspect_landing(settings.landing_dir, checked_cache=settings.landing_checked_cache)
 
 
 def build_settings(settings: Settings) -> Settings:

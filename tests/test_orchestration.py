@@ -247,3 +247,52 @@ def test_rerunning_a_past_date_keeps_the_newer_published_date(single_day_runs):
     assert query(settings.published_db, "select as_of_date from publish_metadata") == [(DAYS[-1],)]
     assert _rows(settings.published_db, "agent_leaderboard") == marts_before
     assert _rows(settings.published_db, "agent_leaderboard_history") == history_before
+
+
+def test_landing_check_reads_only_files_it_has_not_read_before(tmp_path, monkeypatch):
+    from ochre_analytics import landing as landing_mod
+
+    landing = tmp_path / "landing"
+    shutil.copytree(WORKED_EXAMPLE / "landing", landing)
+    cache = tmp_path / "wh" / "landing_checked.json"
+    read: list[str] = []
+    real_check = landing_mod._check_readable
+
+    def counting_check(path: Path) -> None:
+        read.append(f"{path.parent.name}/{path.name}")
+        real_check(path)
+
+    monkeypatch.setattr(landing_mod, "_check_readable", counting_check)
+    found = landing_mod.inspect_landing(landing, checked_cache=cache)
+    every_file = sorted(p.relative_to(landing).as_posix() for f in found.values() for p in f.files)
+    assert sorted(read) == every_file and len(every_file) >= 6
+    assert sorted(json.loads(cache.read_text())["files"]) == every_file
+
+    # the next run reads only the new file, and a file changed in place again
+    read.clear()
+    (landing / "messages" / "late.jsonl").write_text(
+        (landing / "messages" / "messages.jsonl").read_text().splitlines()[0] + "\n"
+    )
+    with open(landing / "agents" / "agents.jsonl", "a") as handle:
+        handle.write("\n")
+    landing_mod.inspect_landing(landing, checked_cache=cache)
+    assert sorted(read) == ["agents/agents.jsonl", "messages/late.jsonl"]
+
+    # a broken new file is still an error, and the cache keeps only what read
+    read.clear()
+    (landing / "messages" / "broken.jsonl.gz").write_bytes(b"not gzip")
+    with pytest.raises(landing_mod.LandingError, match="broken.jsonl.gz"):
+        landing_mod.inspect_landing(landing, checked_cache=cache)
+    assert "messages/broken.jsonl.gz" not in json.loads(cache.read_text())["files"]
+
+    # another landing folder, or a cache that does not parse, means every file is read
+    read.clear()
+    (landing / "messages" / "broken.jsonl.gz").unlink()
+    cache.write_text("{not json")
+    landing_mod.inspect_landing(landing, checked_cache=cache)
+    assert len(read) == len(every_file) + 1
+    other = tmp_path / "other"
+    shutil.copytree(landing, other)
+    read.clear()
+    landing_mod.inspect_landing(other, checked_cache=cache)
+    assert len(read) == len(every_file) + 1
