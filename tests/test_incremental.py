@@ -249,3 +249,49 @@ def test_late_record_older_than_the_watermark_reaches_the_daily_figures(tmp_path
     assert query(nightly / "published" / "leaderboard.duckdb", sql) == expected
     marks = "select max(_watermark) from fct_agent_activity"
     assert query(nightly / "ochre.duckdb", marks) > query(full / "ochre.duckdb", marks)
+
+
+def test_late_message_on_an_old_conversation_reads_its_earlier_messages(tmp_path):
+    """Readers of messages by conversation skip row groups older than the conversations'
+    first message (int_conversation_message_bounds). A late message on a conversation whose
+    other messages are weeks older than the look-back must still be read with them: a1's
+    first reply stays the old one (no new sample), the takeover date stays the old date."""
+    from tests.landing_builder import Landing
+
+    land = Landing()
+    land.workspace("w1", "UTC")
+    land.agent("a1", "w1")
+    land.conversation("c1", "w1", "2026-10-20T09:00:00Z")
+    land.message("m1", "c1", "w1", "2026-10-20T09:00:00Z", "customer")
+    land.message("m2", "c1", "w1", "2026-10-20T09:30:00Z", "agent", "a1", ai_assist="none")
+    land.conversation("c2", "w1", "2026-11-18T08:00:00Z")
+    land.message("m3", "c2", "w1", "2026-11-18T08:00:00Z", "customer")
+    land.message("m4", "c2", "w1", "2026-11-18T08:10:00Z", "agent", "a1", ai_assist="none")
+    landing = land.write(tmp_path / "landing")
+    nightly, full = tmp_path / "nightly", tmp_path / "full"
+    assert run_pipeline(landing, nightly, "2026-11-19") == 0
+
+    late = Landing()
+    late.message("m5", "c1", "w1", "2026-11-19T07:00:00Z", "customer", file="late.jsonl")
+    late.message("m6", "c1", "w1", "2026-11-19T07:20:00Z", "agent", "a1", ai_assist="none",
+                 file="late.jsonl")
+    late.write(landing)
+    assert run_pipeline(landing, nightly, "2026-11-19") == 0
+    assert run_pipeline(landing, full, "2026-11-19", "--full-refresh") == 0
+
+    bounds = "select conversation_id, first_message_at from int_conversation_message_bounds"
+    assert sorted(query(nightly / "ochre.duckdb", bounds)) == [
+        ("c1", dt.datetime(2026, 10, 20, 9, 0, tzinfo=dt.UTC)),
+        ("c2", dt.datetime(2026, 11, 18, 8, 0, tzinfo=dt.UTC)),
+    ]
+    sql = ("select first_response_samples, median_first_response_seconds, replies_sent "
+           "from agent_leaderboard where agent_id = 'a1' and period_days = 7")
+    expected = [(1, 600.0, 2)]  # c2's sample only: m6 is not a1's first reply in c1
+    assert query(full / "published" / "leaderboard.duckdb", sql) == expected
+    assert query(nightly / "published" / "leaderboard.duckdb", sql) == expected
+    for table in ("int_first_response_samples", "fct_conversation_activity"):
+        rows = f"select * exclude (_watermark) from {table} order by all"
+        assert query(nightly / "ochre.duckdb", rows) == query(full / "ochre.duckdb", rows)
+    takeover = ("select distinct human_takeover_date from fct_conversation_activity "
+                "where conversation_id = 'c1'")
+    assert query(nightly / "ochre.duckdb", takeover) == [(dt.date(2026, 10, 20),)]

@@ -29,13 +29,18 @@
     {{- date_literal(as_of_date_iso()) -}}
 {% endmacro %}
 
+{#- The four leaderboard windows (days), as a list. -#}
+{% macro leaderboard_period_days() %}
+    {{- return([7, 14, 30, 90]) -}}
+{% endmacro %}
+
+
 {#- The four leaderboard windows, as a relation with one column period_days. -#}
 {% macro leaderboard_periods() -%}
     (
-        select 7 as period_days
-        union all select 14
-        union all select 30
-        union all select 90
+        {%- for n in leaderboard_period_days() %}
+        {{ "union all " if not loop.first }}select {{ n }} as period_days
+        {%- endfor %}
     )
 {%- endmacro %}
 
@@ -55,17 +60,83 @@
 
 {#-
     Rows of a daily fact (activity_date, csat_* columns) in the 180 days to
-    D, each once per window whose current or prior window holds it, with
-    in_window (current window) and csat_counted (latest rating as of D).
+    D (the longest window and its prior window), with csat_counted (latest
+    rating as of D). Per-window figures are conditional aggregates over these
+    rows (in_window, in_prior_window), one column per window, which
+    unpivot_windows turns into one row per window: no row is repeated per
+    window.
 -#}
-{% macro windowed_fact_rows(fact_relation) -%}
+{% macro fact_rows_to_as_of(fact_relation) -%}
     select
         activity.*,
-        periods.period_days,
-        activity.activity_date >= {{ add_days(as_of_date(), "1 - periods.period_days") }} as in_window,
         {{ csat_counted_as_of("activity") }} as csat_counted
     from {{ fact_relation }} as activity
-    inner join {{ leaderboard_periods() }} as periods
-        on activity.activity_date >= {{ add_days(as_of_date(), "1 - 2 * periods.period_days") }}
     where activity.activity_date between {{ add_days(as_of_date(), -179) }} and {{ as_of_date() }}
+{%- endmacro %}
+
+
+{#- The row's activity_date lies in the window of `n` days ending on D. -#}
+{% macro in_window(n) -%}
+    activity_date >= {{ add_days(as_of_date(), 1 - n) }}
+{%- endmacro %}
+
+
+{#- ... in the prior window: the `n` days before it. -#}
+{% macro in_prior_window(n) -%}
+    activity_date between {{ add_days(as_of_date(), 1 - 2 * n) }} and {{ add_days(as_of_date(), -n) }}
+{%- endmacro %}
+
+
+{#- ... in either of the two (what decides whether a group has a row for the window). -#}
+{% macro in_window_or_prior(n) -%}
+    activity_date >= {{ add_days(as_of_date(), 1 - 2 * n) }}
+{%- endmacro %}
+
+
+{#-
+    Select-list items, one per window and column: `columns` maps a column
+    name to an aggregate expression in which {in_window}, {in_prior_window}
+    and {in_window_or_prior} stand for the row's place relative to the
+    window (macros above); the column for a window of n days is named
+    <name>_<n>. Comma-separated, without a trailing comma.
+-#}
+{% macro window_columns(columns) -%}
+    {%- set items = [] -%}
+    {%- for n in leaderboard_period_days() -%}
+        {%- for name, expr in columns.items() -%}
+            {%- do items.append(
+                expr
+                | replace("{in_window_or_prior}", in_window_or_prior(n))
+                | replace("{in_prior_window}", in_prior_window(n))
+                | replace("{in_window}", in_window(n))
+                | replace("{n}", n | string)
+                ~ " as " ~ name ~ "_" ~ n
+            ) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ items | join(",\n        ") }}
+{%- endmacro %}
+
+
+{#-
+    One row per group and window from a relation with one column per window:
+    `columns` maps an output column to an expression in which `{n}` stands
+    for the window's days (e.g. "replies_sent_{n}"). Keeps the rows whose
+    `present_{n}` is 1 (the group has fact rows in that window or its prior).
+-#}
+{% macro unpivot_windows(relation, group_columns, columns) -%}
+    {%- for n in leaderboard_period_days() %}
+    select
+        {%- for col in group_columns %}
+        {{ col }},
+        {%- endfor %}
+        {{ n }} as period_days,
+        {%- for name, expr in columns.items() %}
+        {{ expr | replace("{n}", n | string) }} as {{ name }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+    where present_{{ n }} = 1
+    {{- "
+    union all" if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

@@ -42,6 +42,24 @@
 {%- endmacro %}
 
 
+{#-
+    Written between `<cte> as` and its `(`: a CTE that several others read,
+    evaluated where each reads it (each with its own filters pushed into the
+    scan) rather than stored once. DuckDB stores a CTE read more than once
+    unless told `not materialized`; Spark inlines CTEs anyway.
+-#}
+{% macro cte_not_materialized() %}
+    {{- return(adapter.dispatch("cte_not_materialized", "ochre_analytics")()) -}}
+{% endmacro %}
+
+{% macro default__cte_not_materialized() -%}
+    not materialized
+{%- endmacro %}
+
+{% macro spark__cte_not_materialized() -%}
+{%- endmacro %}
+
+
 {#- Exact median: the mean of the two middle values for an even count. -#}
 {% macro exact_median(expr) %}
     {{- return(adapter.dispatch("exact_median", "ochre_analytics")(expr)) -}}

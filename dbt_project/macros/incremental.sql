@@ -11,6 +11,9 @@
     - int_<entity>_localized: views, localized on read.
     - int_first_response_samples, int_csat_responses_daily_latest: recompute
       the rows of the conversations that have new records.
+    - int_conversation_message_bounds: per conversation, the earliest time
+      of its messages (kept least); readers of messages by conversation skip
+      older row groups with it (first_message_bound in localize.sql).
     - fct_agent_activity, fct_conversation_activity: rebuild every local
       date touched by a conversation with new records (each affected date is
       rebuilt whole, so a date-partitioned engine can overwrite partitions).

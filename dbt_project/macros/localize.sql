@@ -87,11 +87,37 @@
 -#}
 {% macro localized_for_conversations(entity, conversations_sql) -%}
     {%- if is_incremental() -%}
-    {{ localized_select(entity, where="records.conversation_id in (" ~ conversations_sql ~ ")") }}
+    {%- set where = "records.conversation_id in (" ~ conversations_sql ~ ")" -%}
+    {%- if entity == "messages" -%}
+    {%- set where = where ~ " and records.created_at >= " ~ first_message_bound(conversations_sql) -%}
+    {%- endif -%}
+    {{ localized_select(entity, where=where) }}
     {%- else -%}
     select * from {{ ref('int_' ~ entity ~ '_localized') }}
     {%- endif %}
     {{ localized_dependencies(entity) }}
+    {%- if entity == "messages" %}
+    -- depends_on: {{ ref('int_conversation_message_bounds') }}
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    A time no message of the conversations `conversations_sql` selects was
+    created before (int_conversation_message_bounds). With it beside the
+    filter by conversation, the engine reads only the messages from that time
+    on (DuckDB pushes the subquery's value into the scan and skips older row
+    groups), not every stored message.
+-#}
+{% macro first_message_bound(conversations_sql) -%}
+    (
+        select coalesce(
+            min(first_message_at),
+            cast('1900-01-01 00:00:00+00' as {{ landing_sql_type("timestamp") }})
+        )
+        from {{ ref('int_conversation_message_bounds') }}
+        where conversation_id in ({{ conversations_sql }})
+    )
 {%- endmacro %}
 
 

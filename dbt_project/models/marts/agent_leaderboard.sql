@@ -5,64 +5,115 @@ agents as (
     select * from {{ ref('agents') }}
 ),
 
-activity as (
-    select * from {{ ref('fct_agent_activity') }}
+-- read by several CTEs, each with its own filters (not stored once)
+activity as {{ cte_not_materialized() }} (
+    {{ fact_rows_to_as_of(ref('fct_agent_activity')) }}
 ),
 
 periods as (
     select * from {{ leaderboard_periods() }}
 ),
 
--- each activity row once per window whose current or prior window holds it
-windowed as (
-    {{ windowed_fact_rows('activity') }}
-),
-
-agent_windows as (
+-- per agent and conversation: replied in each window, and in its prior window
+agent_conversations as (
     select
         agent_id,
-        period_days,
-        count(distinct case when in_window and replies_sent > 0 then conversation_id end)
-            as conversations_handled,
-        sum(case when in_window then replies_sent else 0 end) as replies_sent,
-        sum(case when in_window then first_response_samples else 0 end) as first_response_samples,
-        {{ exact_median("case when in_window then first_response_seconds end") }}
-            as median_first_response_seconds,
-        sum(case when in_window and csat_counted then 1 else 0 end) as csat_responses,
-        avg(case when in_window and csat_counted then csat_score end) as csat_avg,
-        sum(case when in_window then ai_draft_sent_replies else 0 end) as ai_draft_sent_replies,
-        sum(case when in_window then ai_draft_edited_replies else 0 end) as ai_draft_edited_replies,
-        sum(case when in_window then scratch_replies else 0 end) as scratch_replies,
-        sum(case when in_window then mentions_received else 0 end) as mentions_received,
-        count(distinct case when not in_window and replies_sent > 0 then conversation_id end)
-            as prev_conversations_handled,
-        max(
-            case
-                when in_window
-                    and (
-                        replies_sent > 0 or first_response_samples > 0
-                        or csat_counted or mentions_received > 0
-                    )
-                    then 1
-                else 0
-            end
-        ) as has_activity
-    from windowed
+        conversation_id,
+        {{ window_columns({
+            "handled": "max(case when {in_window} then 1 else 0 end)",
+            "prev_handled": "max(case when {in_prior_window} then 1 else 0 end)",
+        }) }}
+    from activity
+    where replies_sent > 0
     group by 1, 2
+),
+
+agent_handled as (
+    select
+        agent_id,
+        {{ window_columns({
+            "conversations_handled": "sum(handled_{n})",
+            "prev_conversations_handled": "sum(prev_handled_{n})",
+        }) }}
+    from agent_conversations
+    group by 1
+),
+
+-- per agent, one column per window
+agent_figures as (
+    select
+        agent_id,
+        {{ window_columns({
+            "present": "max(case when {in_window_or_prior} then 1 else 0 end)",
+            "replies_sent": "sum(case when {in_window} then replies_sent else 0 end)",
+            "first_response_samples": "sum(case when {in_window} then first_response_samples else 0 end)",
+            "median_first_response_seconds":
+                exact_median("case when {in_window} then first_response_seconds end"),
+            "csat_responses": "sum(case when {in_window} and csat_counted then 1 else 0 end)",
+            "csat_avg": "avg(case when {in_window} and csat_counted then csat_score end)",
+            "ai_draft_sent_replies": "sum(case when {in_window} then ai_draft_sent_replies else 0 end)",
+            "ai_draft_edited_replies": "sum(case when {in_window} then ai_draft_edited_replies else 0 end)",
+            "scratch_replies": "sum(case when {in_window} then scratch_replies else 0 end)",
+            "mentions_received": "sum(case when {in_window} then mentions_received else 0 end)",
+            "has_activity": "max(case when {in_window} and (replies_sent > 0"
+                ~ " or first_response_samples > 0 or csat_counted or mentions_received > 0)"
+                ~ " then 1 else 0 end)",
+        }) }}
+    from activity
+    group by 1
+),
+
+agent_pivot as (
+    select
+        agent_figures.*,
+        {{ window_columns({
+            "conversations_handled": "coalesce(agent_handled.conversations_handled_{n}, 0)",
+            "prev_conversations_handled": "coalesce(agent_handled.prev_conversations_handled_{n}, 0)",
+        }) }}
+    from agent_figures
+    left join agent_handled
+        on agent_figures.agent_id = agent_handled.agent_id
+),
+
+-- one row per agent and window with fact rows in the window or its prior window
+agent_windows as (
+    {{ unpivot_windows("agent_pivot", ["agent_id"], {
+        "conversations_handled": "conversations_handled_{n}",
+        "replies_sent": "replies_sent_{n}",
+        "first_response_samples": "first_response_samples_{n}",
+        "median_first_response_seconds": "median_first_response_seconds_{n}",
+        "csat_responses": "csat_responses_{n}",
+        "csat_avg": "csat_avg_{n}",
+        "ai_draft_sent_replies": "ai_draft_sent_replies_{n}",
+        "ai_draft_edited_replies": "ai_draft_edited_replies_{n}",
+        "scratch_replies": "scratch_replies_{n}",
+        "mentions_received": "mentions_received_{n}",
+        "prev_conversations_handled": "prev_conversations_handled_{n}",
+        "has_activity": "has_activity_{n}",
+    }) }}
+),
+
+team_figures as (
+    select
+        workspace_id,
+        {{ window_columns({
+            "present": "max(case when {in_window_or_prior} then 1 else 0 end)",
+            "team_median_first_response_seconds":
+                exact_median("case when {in_window} then first_response_seconds end"),
+            "team_replies_sent": "sum(case when {in_window} then replies_sent else 0 end)",
+            "team_ai_assisted_replies": "sum(case when {in_window}"
+                ~ " then ai_draft_sent_replies + ai_draft_edited_replies else 0 end)",
+        }) }}
+    from activity
+    group by 1
 ),
 
 team_windows as (
-    select
-        workspace_id,
-        period_days,
-        {{ exact_median("case when in_window then first_response_seconds end") }}
-            as team_median_first_response_seconds,
-        sum(case when in_window then replies_sent else 0 end) as team_replies_sent,
-        sum(
-            case when in_window then ai_draft_sent_replies + ai_draft_edited_replies else 0 end
-        ) as team_ai_assisted_replies
-    from windowed
-    group by 1, 2
+    {{ unpivot_windows("team_figures", ["workspace_id"], {
+        "team_median_first_response_seconds": "team_median_first_response_seconds_{n}",
+        "team_replies_sent": "team_replies_sent_{n}",
+        "team_ai_assisted_replies": "team_ai_assisted_replies_{n}",
+    }) }}
 ),
 
 team_csat as (
