@@ -136,7 +136,6 @@
         {%- endfor %}
     from {{ relation }}
     where present_{{ n }} = 1
-    {{- "
-    union all" if not loop.last }}
+    {{- "\n    union all" if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
