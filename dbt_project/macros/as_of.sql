@@ -119,7 +119,8 @@
 
 
 {#-
-    One row per group and window from a relation with one column per window:
+    One row per group and window from a relation (or a join, written as a
+    from clause) with one column per window:
     `columns` maps an output column to an expression in which `{n}` stands
     for the window's days (e.g. "replies_sent_{n}"). Keeps the rows whose
     `present_{n}` is 1 (the group has fact rows in that window or its prior).

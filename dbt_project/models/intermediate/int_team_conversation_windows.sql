@@ -52,28 +52,15 @@ figures as (
     group by 1
 ),
 
-pivoted as (
-    select
-        figures.*,
-        {{ window_columns({
-            "conversations_replied": "coalesce(conversation_counts.conversations_replied_{n}, 0)",
-            "ai_handled_conversations": "coalesce(conversation_counts.ai_handled_conversations_{n}, 0)",
-            "prev_conversations_replied": "coalesce(conversation_counts.prev_conversations_replied_{n}, 0)",
-        }) }}
-    from figures
-    left join conversation_counts
-        on figures.workspace_id = conversation_counts.workspace_id
-),
-
 -- one row per workspace and window with fact rows in the window or its prior window
 final as (
-    {{ unpivot_windows("pivoted", ["workspace_id"], {
-        "conversations_replied": "cast(conversations_replied_{n} as bigint)",
-        "ai_handled_conversations": "cast(ai_handled_conversations_{n} as bigint)",
+    {{ unpivot_windows("figures left join conversation_counts using (workspace_id)", ["workspace_id"], {
+        "conversations_replied": "cast(coalesce(conversations_replied_{n}, 0) as bigint)",
+        "ai_handled_conversations": "cast(coalesce(ai_handled_conversations_{n}, 0) as bigint)",
         "median_first_response_seconds": "median_first_response_seconds_{n}",
         "csat_responses": "cast(csat_responses_{n} as bigint)",
         "csat_avg": "csat_avg_{n}",
-        "prev_conversations_replied": "cast(prev_conversations_replied_{n} as bigint)",
+        "prev_conversations_replied": "cast(coalesce(prev_conversations_replied_{n}, 0) as bigint)",
     }) }}
 )
 

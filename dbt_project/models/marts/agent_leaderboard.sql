@@ -63,22 +63,10 @@ agent_figures as (
     group by 1
 ),
 
-agent_pivot as (
-    select
-        agent_figures.*,
-        {{ window_columns({
-            "conversations_handled": "coalesce(agent_handled.conversations_handled_{n}, 0)",
-            "prev_conversations_handled": "coalesce(agent_handled.prev_conversations_handled_{n}, 0)",
-        }) }}
-    from agent_figures
-    left join agent_handled
-        on agent_figures.agent_id = agent_handled.agent_id
-),
-
 -- one row per agent and window with fact rows in the window or its prior window
 agent_windows as (
-    {{ unpivot_windows("agent_pivot", ["agent_id"], {
-        "conversations_handled": "conversations_handled_{n}",
+    {{ unpivot_windows("agent_figures left join agent_handled using (agent_id)", ["agent_id"], {
+        "conversations_handled": "coalesce(conversations_handled_{n}, 0)",
         "replies_sent": "replies_sent_{n}",
         "first_response_samples": "first_response_samples_{n}",
         "median_first_response_seconds": "median_first_response_seconds_{n}",
@@ -88,7 +76,7 @@ agent_windows as (
         "ai_draft_edited_replies": "ai_draft_edited_replies_{n}",
         "scratch_replies": "scratch_replies_{n}",
         "mentions_received": "mentions_received_{n}",
-        "prev_conversations_handled": "prev_conversations_handled_{n}",
+        "prev_conversations_handled": "coalesce(prev_conversations_handled_{n}, 0)",
         "has_activity": "has_activity_{n}",
     }) }}
 ),
