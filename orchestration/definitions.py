@@ -20,26 +20,29 @@ from .defs.landing.assets import LANDING_SPECS, landing_observation_sensor
 from .defs.partitions import daily_partitions, partitions_start, schedule_timezone
 from .defs.publish.assets import build_publish_assets
 from .defs.resources import OchreSettings
-from .defs.schedules import build_nightly_schedule
+from .defs.schedules import build_nightly_schedule, deep_checks_weekday
 
 
 def build_definitions(start: dt.date | None = None, timezone: str | None = None) -> dg.Definitions:
     """Every definition. `start` / `timezone` override the partitions' configured first date
-    (``OCHRE_PARTITIONS_START``) and timezone (``OCHRE_SCHEDULE_TIMEZONE``)."""
-    return _build(start or partitions_start(), timezone or schedule_timezone())
+    (``OCHRE_PARTITIONS_START``) and timezone (``OCHRE_SCHEDULE_TIMEZONE``); the weekly deep
+    checks' day is ``OCHRE_DEEP_CHECKS_WEEKDAY``."""
+    return _build(
+        start or partitions_start(), timezone or schedule_timezone(), deep_checks_weekday()
+    )
 
 
 @functools.cache
-def _build(start: dt.date, timezone: str) -> dg.Definitions:
+def _build(start: dt.date, timezone: str, deep_checks_day: int | None) -> dg.Definitions:
     partitions_def = daily_partitions(start, timezone)
     dbt_assets = build_dbt_assets(partitions_def)
     publish_assets = build_publish_assets(partitions_def)
-    nightly_job = build_nightly_job(dbt_assets, publish_assets)
+    nightly_job = build_nightly_job(dbt_assets, publish_assets, partitions_def)
     return dg.Definitions(
         assets=[*LANDING_SPECS, dbt_assets, publish_assets],
         asset_checks=[great_expectations_gate],
         jobs=[nightly_job],
-        schedules=[build_nightly_schedule(nightly_job)],
+        schedules=[build_nightly_schedule(nightly_job, partitions_def, deep_checks_day)],
         sensors=[landing_observation_sensor],
         resources={"dbt": dbt_resource(), "ochre": OchreSettings()},
     )

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from ochre_analytics.config import HISTORY_TABLES, Settings
+from ochre_analytics.config import HISTORY_TABLES, ConfigError, Settings
 from ochre_analytics.pipeline import run_pipeline
 from tests.landing_builder import WORKED_EXAMPLE, query
 
@@ -35,7 +35,11 @@ def test_schedule_runs_the_previous_day_at_two_in_the_configured_timezone(monkey
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
 
     tick = dt.datetime(2026, 11, 26, 2, 0, tzinfo=zoneinfo.ZoneInfo(expected_tz))
-    data = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=tick))
+    data = schedule.evaluate_tick(
+        dg.build_schedule_context(
+            scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+        )
+    )
     assert [r.partition_key for r in data.run_requests or []] == ["2026-11-25"]
     assert data.run_requests[0].job_name == "ochre_nightly"
 
@@ -45,6 +49,50 @@ def test_schedule_runs_the_previous_day_at_two_in_the_configured_timezone(monkey
         assert job.partitions_def.get_last_partition_key() == "2026-11-25"
     with dg.partition_loading_context(effective_dt=tick - dt.timedelta(hours=3)):
         assert job.partitions_def.get_last_partition_key() == "2026-11-24"
+
+
+@pytest.mark.parametrize(
+    ("weekday", "deep_days"),
+    [(None, ["2026-11-29"]), ("Wednesday", ["2026-11-25"]), ("never", [])],
+)
+def test_schedule_runs_the_deep_checks_once_a_week(monkeypatch, weekday, deep_days):
+    from orchestration.definitions import build_definitions
+    from orchestration.defs.resources import OchreSettings
+
+    monkeypatch.delenv("OCHRE_SCHEDULE_TIMEZONE", raising=False)
+    if weekday:
+        monkeypatch.setenv("OCHRE_DEEP_CHECKS_WEEKDAY", weekday)
+    else:
+        monkeypatch.delenv("OCHRE_DEEP_CHECKS_WEEKDAY", raising=False)
+    defs = build_definitions()
+    schedule = defs.resolve_schedule_def("ochre_nightly_schedule")
+    job = defs.resolve_job_def("ochre_nightly")
+    deep = []
+    for day in range(23, 30):  # Monday 2026-11-23 .. Sunday 2026-11-29
+        tick = dt.datetime(2026, 11, day, 2, 0, tzinfo=dt.UTC)
+        context = dg.build_schedule_context(
+            scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+        )
+        data = schedule.evaluate_tick(context)
+        (request,) = data.run_requests or []
+        assert request.partition_key == (tick.date() - dt.timedelta(days=1)).isoformat()
+        if request.tags.get("ochre/deep_checks") == "true":
+            deep.append(tick.date().isoformat())
+            # the run config is valid for the job and turns the deep checks on
+            config = dg.validate_run_config(job, request.run_config)
+            settings = OchreSettings(**config["resources"]["ochre"]["config"]).settings()
+            assert settings.deep_checks and settings.dbt_build_args() == []
+        else:
+            assert request.run_config == {}
+    assert deep == deep_days
+
+
+def test_deep_checks_weekday_must_be_a_weekday(monkeypatch):
+    from orchestration.definitions import build_definitions
+
+    monkeypatch.setenv("OCHRE_DEEP_CHECKS_WEEKDAY", "Sundy")
+    with pytest.raises(ConfigError, match="OCHRE_DEEP_CHECKS_WEEKDAY must be a weekday name"):
+        build_definitions()
 
 
 def test_partitions_start_is_configurable(monkeypatch):
