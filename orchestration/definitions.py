@@ -37,7 +37,7 @@ def _build(start: dt.date, timezone: str, deep_checks_day: int | None) -> dg.Def
     partitions_def = daily_partitions(start, timezone)
     dbt_assets = build_dbt_assets(partitions_def)
     publish_assets = build_publish_assets(partitions_def)
-    nightly_job = build_nightly_job(dbt_assets, publish_assets, partitions_def)
+    nightly_job = build_nightly_job(dbt_assets, publish_assets)
     return dg.Definitions(
         assets=[*LANDING_SPECS, dbt_assets, publish_assets],
         asset_checks=[great_expectations_gate],

@@ -14,11 +14,9 @@ from ochre_analytics.pipeline import NIGHTLY_JOB
 def build_nightly_job(
     dbt_assets: dg.AssetsDefinition,
     publish_assets: dg.AssetsDefinition,
-    partitions_def: dg.PartitionsDefinition,
 ) -> dg.UnresolvedAssetJobDefinition:
     return dg.define_asset_job(
         name=NIGHTLY_JOB,
-        partitions_def=partitions_def,
         selection=dg.AssetSelection.assets(dbt_assets, publish_assets),
         description=(
             "Nightly run for one as-of date (the partition): check landing, dbt build (every "
