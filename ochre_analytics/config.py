@@ -87,6 +87,23 @@ def parse_as_of(value: str | None) -> dt.date:
         raise ConfigError(f"--as-of must be a date as YYYY-MM-DD, got {value!r}") from exc
 
 
+DEFAULT_LANDING_DIR = "data/landing"
+DEFAULT_WAREHOUSE_DIR = "data/warehouse"
+
+
+def warehouse_dir_from_env(override: str | os.PathLike[str] | None = None) -> Path:
+    """The warehouse folder: `override`, else ``OCHRE_WAREHOUSE_DIR``, else ./data/warehouse
+    (not resolved; the API server reads it through this too)."""
+    if override:
+        return Path(override)
+    return Path(os.environ.get("OCHRE_WAREHOUSE_DIR") or DEFAULT_WAREHOUSE_DIR)
+
+
+def published_db_in(warehouse_dir: Path) -> Path:
+    """The published file of a warehouse folder: what the UI, BI and the API read."""
+    return warehouse_dir / "published" / "leaderboard.duckdb"
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -103,8 +120,8 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         """Settings from environment variables, then explicit overrides (None = unset)."""
         settings = cls(
-            landing_dir=Path(os.environ.get("OCHRE_LANDING_DIR") or "data/landing"),
-            warehouse_dir=Path(os.environ.get("OCHRE_WAREHOUSE_DIR") or "data/warehouse"),
+            landing_dir=Path(os.environ.get("OCHRE_LANDING_DIR") or DEFAULT_LANDING_DIR),
+            warehouse_dir=warehouse_dir_from_env(),
             target=os.environ.get("DBT_TARGET") or "duckdb",
             rejected_threshold=_env_float("OCHRE_REJECTED_THRESHOLD", 0.01),
             duckdb_threads=_env_int("OCHRE_DUCKDB_THREADS", 2),
@@ -143,12 +160,8 @@ class Settings:
         return self.warehouse_dir / "ochre.duckdb"
 
     @property
-    def published_dir(self) -> Path:
-        return self.warehouse_dir / "published"
-
-    @property
     def published_db(self) -> Path:
-        return self.published_dir / "leaderboard.duckdb"
+        return published_db_in(self.warehouse_dir)
 
     @property
     def landing_checked_cache(self) -> Path:

@@ -1,7 +1,8 @@
 """Where the published file is and which secret signs tokens.
 
 The published file is ``$OCHRE_WAREHOUSE_DIR/published/leaderboard.duckdb``
-(``./data/warehouse`` by default), as in docs/architecture.md.
+(``./data/warehouse`` by default), as in docs/architecture.md: the paths come from
+the pipeline's settings (``ochre_analytics.config``), so both read one variable.
 """
 
 from __future__ import annotations
@@ -9,8 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DEFAULT_WAREHOUSE_DIR = "./data/warehouse"
-PUBLISHED_RELATIVE = Path("published") / "leaderboard.duckdb"
+from ochre_analytics.config import published_db_in, warehouse_dir_from_env
 
 SECRET_ENV = "OCHRE_API_SECRET"
 MIN_SECRET_BYTES = 32
@@ -23,14 +23,9 @@ class ConfigError(Exception):
     """A setting is missing or unusable; the message is one line."""
 
 
-def warehouse_dir(override: str | os.PathLike[str] | None = None) -> Path:
-    if override:
-        return Path(override)
-    return Path(os.environ.get("OCHRE_WAREHOUSE_DIR") or DEFAULT_WAREHOUSE_DIR)
-
-
 def published_path(warehouse: str | os.PathLike[str] | None = None) -> Path:
-    return warehouse_dir(warehouse) / PUBLISHED_RELATIVE
+    """The published file of `warehouse`, else of ``$OCHRE_WAREHOUSE_DIR`` / ./data/warehouse."""
+    return published_db_in(warehouse_dir_from_env(warehouse))
 
 
 def resolve_secret(secret: str | None = None, *, allow_dev_default: bool = False) -> str:
