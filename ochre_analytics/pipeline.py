@@ -63,17 +63,37 @@ class Steps:
     def __init__(self, result: RunResult, out: TextIO) -> None:
         self.result = result
         self.out = out
+        self._open: tuple[str, float] | None = None
 
     @contextlib.contextmanager
     def step(self, name: str) -> Iterator[None]:
-        print(f"==> {name}", file=self.out, flush=True)
-        started = time.monotonic()
+        self.close_open()
+        started = self._start(name)
         try:
             yield
         finally:
-            took = time.monotonic() - started
-            self.result.timings[name] = self.result.timings.get(name, 0.0) + took
-            print(f"    {name}: {took:.1f}s", file=self.out, flush=True)
+            self._finish(name, started)
+
+    def open(self, name: str) -> None:
+        """A step that ends when the next step starts (or at close_open()): for work done
+        by code this module does not wrap, such as Dagster starting a run."""
+        self.close_open()
+        self._open = (name, self._start(name))
+
+    def close_open(self) -> None:
+        if self._open is not None:
+            name, started = self._open
+            self._open = None
+            self._finish(name, started)
+
+    def _start(self, name: str) -> float:
+        print(f"==> {name}", file=self.out, flush=True)
+        return time.monotonic()
+
+    def _finish(self, name: str, started: float) -> None:
+        took = time.monotonic() - started
+        self.result.timings[name] = self.result.timings.get(name, 0.0) + took
+        print(f"    {name}: {took:.1f}s", file=self.out, flush=True)
 
     def run(self, name: str, fn: Callable[[], object]) -> object:
         with self.step(name):
@@ -306,22 +326,28 @@ def _execute(
     log_dir = settings.warehouse_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     # dagster-dbt echoes every dbt event on stdout: into a log file, the progress lines go to
-    # the `out` stream.
-    with (
-        open(log_dir / "dagster-run.log", "a") as log,
-        contextlib.redirect_stdout(log),
-        reporting_to(steps),
-        dg.partition_loading_context(effective_dt=effective),
-        _instance() as instance,
-    ):
-        print(f"--- {dt.datetime.now(dt.UTC).isoformat()} as of {start}..{end}", file=log)
-        return job.execute_in_process(
-            run_config=run_config_for(settings, full_refresh=full_refresh, log_level="CRITICAL"),
-            instance=instance,
-            partition_key=partition_key,
-            tags=tags,
-            raise_on_error=False,
-        )
+    # the `out` stream. The first step line covers Dagster's set-up of the run (instance, run
+    # record, plan) up to the job's first step.
+    run_config = run_config_for(settings, full_refresh=full_refresh, log_level="CRITICAL")
+    steps.open("start the Dagster run")
+    try:
+        with (
+            open(log_dir / "dagster-run.log", "a") as log,
+            contextlib.redirect_stdout(log),
+            reporting_to(steps),
+            dg.partition_loading_context(effective_dt=effective),
+            _instance() as instance,
+        ):
+            print(f"--- {dt.datetime.now(dt.UTC).isoformat()} as of {start}..{end}", file=log)
+            return job.execute_in_process(
+                run_config=run_config,
+                instance=instance,
+                partition_key=partition_key,
+                tags=tags,
+                raise_on_error=False,
+            )
+    finally:
+        steps.close_open()
 
 
 def _failure_from_events(outcome: Any) -> PipelineError:

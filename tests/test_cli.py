@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -124,8 +125,12 @@ def test_run_and_print_leaderboard(tmp_path):
     proc = cli("run", "--landing", str(WORKED_EXAMPLE / "landing"), "--warehouse", str(tmp_path),
                "--as-of", "2026-11-20")
     assert proc.returncode == 0, proc.stderr
-    for step in ("check landing files", "build (dbt build)", "audit", "publish"):
-        assert f"==> {step}" in proc.stderr
+    steps = ["load the Dagster job", "start the Dagster run", "check landing files",
+             "build (dbt build)", "audit", "publish"]
+    # every step once, in order, each with its duration
+    assert [line[4:] for line in proc.stderr.splitlines() if line.startswith("==> ")] == steps
+    for step in steps:
+        assert re.search(rf"^    {re.escape(step)}: \d+\.\ds$", proc.stderr, re.M), step
     assert "model agent_leaderboard" in proc.stderr
     assert (Path(tmp_path) / "published" / "leaderboard.duckdb").exists()
     board = cli("leaderboard", "--warehouse", str(tmp_path), "--period", "7")
