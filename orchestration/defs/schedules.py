@@ -79,4 +79,3 @@ def build_nightly_schedule(
         )
 
     return ochre_nightly_schedule
-
