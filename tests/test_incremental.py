@@ -97,6 +97,26 @@ def test_incremental_run_did_not_rebuild_everything(runs):
     assert nightly_marks > 1
 
 
+@pytest.mark.parametrize(
+    "table", ["fct_agent_activity", "fct_conversation_activity", "int_agent_activity_daily"]
+)
+def test_full_refresh_stores_the_daily_tables_in_date_order(runs, table):
+    # stored_in_order_of: readers that filter on activity_date (the
+    # leaderboard's 180 days, a nightly run's rebuilt dates) skip the row
+    # groups of other dates by their min/max statistics
+    _, _, full = runs
+    sql = (
+        "select count(*), count(distinct activity_date), count(*) filter (where went_back) from ("
+        " select activity_date,"
+        " activity_date < lag(activity_date) over (order by rowid) as went_back"
+        f" from {table})"
+    )
+    rows, dates, steps_back = query(full / "ochre.duckdb", sql)[0]
+    assert rows > 100
+    assert dates >= 14
+    assert steps_back == 0
+
+
 def test_daily_figures_were_merged_by_date_and_equal_full_refresh(runs):
     _, nightly, full = runs
     # int_agent_activity_daily recomputes only the dates the facts rebuilt

@@ -60,6 +60,27 @@
 {%- endmacro %}
 
 
+{#-
+    Written after a model's final select: store its rows grouped by
+    `column`, so that each DuckDB row group holds a narrow range of it and a
+    reader filtering on it (the leaderboard's 180 days, a nightly run's
+    rebuilt dates) skips the other row groups by their min/max statistics.
+    Without it, a full refresh leaves every date in every row group, and a
+    nightly run reads the whole history. Spark: nothing (plain files, no
+    row-group skipping to gain from a global sort).
+-#}
+{% macro stored_in_order_of(column) %}
+    {{- return(adapter.dispatch("stored_in_order_of", "ochre_analytics")(column)) -}}
+{% endmacro %}
+
+{% macro default__stored_in_order_of(column) -%}
+    order by {{ column }}
+{%- endmacro %}
+
+{% macro spark__stored_in_order_of(column) -%}
+{%- endmacro %}
+
+
 {#- Exact median: the mean of the two middle values for an even count. -#}
 {% macro exact_median(expr) %}
     {{- return(adapter.dispatch("exact_median", "ochre_analytics")(expr)) -}}

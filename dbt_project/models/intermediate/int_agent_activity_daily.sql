@@ -80,3 +80,4 @@ final as (
 )
 
 select * from final
+{{ stored_in_order_of('activity_date') }}
