@@ -84,6 +84,13 @@ MARKER_FILE = ".ochre-demo-data.json"
 
 _LANDING_SUFFIXES = (".jsonl", ".jsonl.gz", ".parquet")
 _CHUNK = 250_000  # conversations per generation chunk
+# A Parquet file is written once, when it is complete, in row groups of up to this many
+# rows: its layout then depends on what the file holds, not on how many generation chunks
+# fed it (a day's file of a long history would otherwise hold one small row group per
+# chunk, and every reader would pay for them). Until then, its rows go to an Arrow stream
+# file beside it (uncompressed, cheap to append to and to read back).
+_ROW_GROUP_ROWS = 1 << 20
+_PART_SUFFIX = ".part"
 _JSON_BATCH = 65_536  # rows per JSON Lines render batch
 _US = 1_000_000
 _DAY_S = 86_400
@@ -1366,16 +1373,31 @@ class _Sink:
         self.lines = 0
         self._fh: Any = None
         self._raw: Any = None
-        self._pq: pq.ParquetWriter | None = None
+        self._part = path.with_name(path.name + _PART_SUFFIX)
+        self._stream: pa.ipc.RecordBatchStreamWriter | None = None
+        self._stream_file: Any = None
 
     def write_arrow(self, table: pa.Table) -> None:
-        if self._pq is None:
+        if self._stream is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._pq = pq.ParquetWriter(self.path, table.schema, compression="zstd",
-                                        compression_level=1,
-                                        use_dictionary=_DICT_COLS[self.entity])
-        self._pq.write_table(table, row_group_size=1 << 20)
+            self._stream_file = pa.OSFile(str(self._part), "wb")
+            self._stream = pa.ipc.new_stream(self._stream_file, table.schema)
+        self._stream.write_table(table)
         self.lines += table.num_rows
+
+    def _write_parquet(self) -> None:
+        """The Parquet file from the Arrow stream file, in row groups of _ROW_GROUP_ROWS."""
+        assert self._stream is not None and self._stream_file is not None
+        self._stream.close()
+        self._stream_file.close()
+        try:
+            with pa.memory_map(str(self._part)) as source:
+                table = pa.ipc.open_stream(source).read_all()
+                pq.write_table(table, self.path, compression="zstd", compression_level=1,
+                               use_dictionary=_DICT_COLS[self.entity],
+                               row_group_size=_ROW_GROUP_ROWS)
+        finally:
+            self._part.unlink(missing_ok=True)
 
     def write_lines(self, buffers, lines: int) -> None:
         if self._fh is None:
@@ -1391,8 +1413,8 @@ class _Sink:
         self.lines += lines
 
     def close(self) -> None:
-        if self._pq is not None:
-            self._pq.close()
+        if self._stream is not None:
+            self._write_parquet()
         if self._fh is not None:
             self._fh.close()
             if self._raw is not self._fh:
@@ -1494,9 +1516,13 @@ class _Layout:
             self._emit(self._sink(entity, f"{entity}-001", self.fmt), batch)
 
     def close(self) -> dict[str, int]:
+        """Close every file (the Parquet ones are written now, two at a time)."""
         files = {e: 0 for e in ENTITIES}
-        for (entity, _name), sink in sorted(self.sinks.items()):
-            sink.close()
+        sinks = sorted(self.sinks.items())
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="demo-data-parquet") as pool:
+            for done in [pool.submit(sink.close) for _key, sink in sinks]:
+                done.result()
+        for (entity, _name), _sink in sinks:
             files[entity] += 1
         return files
 
@@ -1529,7 +1555,9 @@ def _prepare_out(out: Path) -> None:
                     foreign = repr(entry.name)
                     break
                 for sub in entry.rglob("*"):
-                    if not (sub.is_file() and sub.name.endswith(_LANDING_SUFFIXES)):
+                    # (a .part file: left by a generation that was killed)
+                    if not (sub.is_file() and sub.name.endswith(
+                            (*_LANDING_SUFFIXES, ".parquet" + _PART_SUFFIX))):
                         foreign = repr(str(sub.relative_to(out)))
                         break
             if foreign:

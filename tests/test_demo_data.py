@@ -586,6 +586,29 @@ def test_medium_parquet_row_counts(tmp_path):
         assert sum(per.values()) / summary["rows_written"][entity] < 0.003, entity
 
 
+def test_parquet_layout_does_not_depend_on_generation_chunks(tmp_path, monkeypatch):
+    # many small generation chunks feed every day's file; each file is still written once,
+    # in one row group per _ROW_GROUP_ROWS rows (one here), not one per chunk
+    monkeypatch.setattr(demo_data, "_CHUNK", 150)
+    out = tmp_path / "chunked"
+    summary = generate(out, conversations=1_500, workspaces=3, days=10, fmt="parquet",
+                       end_date=END, files_per_day=True, progress=False)
+    parquet = sorted(out.glob("*/*.parquet"))
+    assert len(parquet) > 30
+    assert not list(out.rglob("*" + demo_data._PART_SUFFIX))
+    rows = {entity: 0 for entity in ENTITIES}
+    for path in parquet:
+        meta = pq.ParquetFile(path).metadata
+        assert meta.num_row_groups == 1, path
+        rows[path.parent.name] += meta.num_rows
+    assert rows == summary["rows_written"]  # bad records go to JSON Lines files
+    # a .part file left by a killed generation does not make the folder foreign
+    (out / "messages" / f"{END}.parquet{demo_data._PART_SUFFIX}").write_bytes(b"partial")
+    generate(out, conversations=300, workspaces=2, days=5, fmt="parquet", end_date=END,
+             progress=False)
+    assert not list(out.rglob("*" + demo_data._PART_SUFFIX))
+
+
 def test_bad_message_share(tmp_path):
     out = tmp_path / "reject"
     summary = generate(out, conversations=1000, workspaces=2, days=30, fmt="jsonl",
