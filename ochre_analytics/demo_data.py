@@ -1515,13 +1515,28 @@ class _Layout:
         else:
             self._emit(self._sink(entity, f"{entity}-001", self.fmt), batch)
 
-    def close(self) -> dict[str, int]:
-        """Close every file (the Parquet ones are written now, two at a time)."""
+    def close(self, progress: bool = False) -> dict[str, int]:
+        """Close every file (the Parquet ones are written now, two at a time; with
+        `progress`, a progress bar counts them)."""
         files = {e: 0 for e in ENTITIES}
         sinks = sorted(self.sinks.items())
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="demo-data-parquet") as pool:
-            for done in [pool.submit(sink.close) for _key, sink in sinks]:
-                done.result()
+        bar = None
+        parquet = sum(1 for _key, sink in sinks if sink.ext == "parquet")
+        if progress and parquet:
+            from tqdm import tqdm
+
+            bar = tqdm(total=parquet, unit="file", desc="demo-data: writing Parquet files",
+                       file=sys.stderr, leave=True, mininterval=0.5)
+        try:
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="demo-data-parquet") as pool:
+                closing = [(sink, pool.submit(sink.close)) for _key, sink in sinks]
+                for sink, done in closing:
+                    done.result()
+                    if bar is not None and sink.ext == "parquet":
+                        bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
         for (entity, _name), _sink in sinks:
             files[entity] += 1
         return files
@@ -1706,9 +1721,9 @@ def generate(
                 put_bad(batch)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        files = layout.close()
         if bar is not None:
             bar.close()
+        files = layout.close(progress=bar is not None)
 
     bad_total = {r: 0 for r in REASONS}
     for per in bad_entity.values():

@@ -665,6 +665,20 @@ def test_cli_writes_and_rewrites(tmp_path, capsys):
     assert "invalid_json" in capsys.readouterr().out
 
 
+def test_cli_progress_counts_conversations_then_parquet_files(tmp_path, capsys):
+    out = tmp_path / "cli-parquet"
+    argv = ["--out", str(out), "--conversations", "300", "--workspaces", "2", "--days", "5",
+            "--format", "parquet", "--end-date", "2026-11-25", "--files-per-day"]
+    assert _cli(argv) == 0
+    err = capsys.readouterr().err
+    files = len(list(out.glob("*/*.parquet")))
+    assert files > 10
+    assert "demo-data: 100%" in err and "300/300" in err
+    assert "demo-data: writing Parquet files: 100%" in err and f"{files}/{files}" in err
+    assert _cli([*argv, "--no-progress"]) == 0
+    assert "demo-data" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--end-date", "2026-13-01"], "bad end date"),
     (["--days", "0"], "days must be"),
