@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
+import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -118,3 +120,26 @@ def query_df(db: Path, sql: str):
         return con.execute(sql).fetchdf()
     finally:
         con.close()
+
+
+def land_until(source, target, last_day: dt.date) -> None:
+    """Copy the per-day export files up to and including last_day (UTC file date)."""
+    for entity_dir in source.iterdir():
+        if not entity_dir.is_dir():
+            continue
+        (target / entity_dir.name).mkdir(parents=True, exist_ok=True)
+        for f in entity_dir.iterdir():
+            day = dt.date.fromisoformat(f.name.split(".")[0][:10])
+            if day <= last_day and not (target / entity_dir.name / f.name).exists():
+                shutil.copy2(f, target / entity_dir.name / f.name)
+
+
+def generate_daily_exports(source: Path, end_date: dt.date) -> Path:
+    """A small generated landing set (3 workspaces, 14 days up to end_date, JSON Lines) in
+    one export file per entity and day; later days' files hold records for earlier days (late
+    arrivals). Land it day by day with land_until."""
+    from ochre_analytics.demo_data import generate
+
+    generate(source, workspaces=3, days=14, seed=7, fmt="jsonl", end_date=end_date,
+             files_per_day=True, progress=False)
+    return source

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 
 import pandas as pd
 import pytest
 
-from ochre_analytics.demo_data import generate
-from tests.landing_builder import query, query_df, run_pipeline
+from tests.landing_builder import (
+    generate_daily_exports,
+    land_until,
+    query,
+    query_df,
+    run_pipeline,
+)
 
 END = dt.date(2026, 11, 20)
 COMPARED = {
@@ -24,18 +28,6 @@ COMPARED = {
 }
 
 
-def land_until(source, target, last_day: dt.date) -> None:
-    """Copy the per-day export files up to and including last_day (UTC file date)."""
-    for entity_dir in source.iterdir():
-        if not entity_dir.is_dir():
-            continue
-        (target / entity_dir.name).mkdir(parents=True, exist_ok=True)
-        for f in entity_dir.iterdir():
-            day = dt.date.fromisoformat(f.name.split(".")[0][:10])
-            if day <= last_day and not (target / entity_dir.name / f.name).exists():
-                shutil.copy2(f, target / entity_dir.name / f.name)
-
-
 def published_frame(warehouse, table):
     db = warehouse / "published" / "leaderboard.duckdb"
     frame = query_df(db, f"select * from {table}")
@@ -46,8 +38,7 @@ def published_frame(warehouse, table):
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     source = root / "source"
-    generate(source, workspaces=3, days=14, seed=7, fmt="jsonl", end_date=END,
-             files_per_day=True, progress=False)
+    generate_daily_exports(source, END)
     landing = root / "landing"
     nightly = root / "nightly"
     for day in (END - dt.timedelta(days=2), END - dt.timedelta(days=1), END):

@@ -21,6 +21,12 @@ insert_overwrite, int_agent_activity_daily) and must publish the same tables.
 The generated set's Spark build then runs on the same warehouse and metastore
 (a third run in a row, --full-refresh).
 
+A third set, in a warehouse of its own, repeats on Spark the nightly sequence of
+tests/test_incremental.py: runs as of D-1 and D as each day's exports land, then as of D
+again once the next day's files brought late records for earlier days; what it publishes
+must equal a DuckDB full refresh on the final landing folder, and the daily tables must
+hold rows of more than one run (merged by date, not rebuilt).
+
 ``OCHRE_SPARK_TEST_DBT_COMMAND=build`` runs ``dbt build`` (the data and unit
 tests too) instead of ``dbt run`` on both engines: slower by several minutes.
 """
@@ -42,6 +48,7 @@ import pytest
 from ochre_analytics.config import PROJECT_DIR, PUBLISHED_TABLES, Settings
 from ochre_analytics.dbt import run_dbt
 from ochre_analytics.publish import publish
+from tests.landing_builder import generate_daily_exports, land_until
 
 pytest.importorskip("pyspark", reason="the spark extra is not installed: pip install -e '.[spark]'")
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
@@ -202,15 +209,15 @@ def generated_landing(root: Path) -> Path:
 
 
 def build_and_publish(landing: Path, warehouse: Path, target: str, keep_as: Path,
-                      *, full_refresh: bool = False) -> Path:
+                      *, full_refresh: bool = False, as_of: dt.date = AS_OF) -> Path:
     """dbt on `target`, then publish() (from the Spark export on Spark); a copy of the file."""
     settings = Settings.from_env(landing_dir=landing, warehouse_dir=warehouse, target=target)
     args = [DBT_COMMAND] + (["--full-refresh"] if full_refresh else [])
-    dbt_vars = {**settings.dbt_vars(), "as_of_date": AS_OF.isoformat()}
+    dbt_vars = {**settings.dbt_vars(), "as_of_date": as_of.isoformat()}
     outcome = run_dbt(args, settings, dbt_vars=dbt_vars)
     assert outcome.success, "\n".join(outcome.failures or [outcome.exception or "dbt failed"])
     build_settings = export_spark_build(settings) if target == "spark" else settings
-    published = publish(build_settings, AS_OF, tables=PUBLISHED_TABLES)
+    published = publish(build_settings, as_of, tables=PUBLISHED_TABLES)
     shutil.copyfile(published, keep_as)
     return keep_as
 
@@ -251,6 +258,29 @@ def generated(tmp_path_factory, spark_warehouse, worked_example,
         "duckdb": build_and_publish(landing, root / "duckdb", "duckdb", root / "duckdb.duckdb"),
         "spark": build_and_publish(landing, spark_warehouse, "spark", root / "spark.duckdb",
                                    full_refresh=True),
+    }
+
+
+@pytest.fixture(scope="module")
+def late_records_sequence(tmp_path_factory) -> dict[str, Path]:
+    """Nightly Spark runs as the exports of each day land, then again after late records
+    for earlier days landed (the day after's files), against one DuckDB full refresh on
+    the final landing folder (tests/test_incremental.py runs the same sequence on DuckDB).
+    A warehouse and metastore of its own: one Spark run at a time uses it."""
+    root = tmp_path_factory.mktemp("late-records")
+    source = generate_daily_exports(root / "source", AS_OF)
+    landing, spark_warehouse = root / "landing", root / "spark"
+    land_until(source, landing, AS_OF - dt.timedelta(days=1))
+    build_and_publish(landing, spark_warehouse, "spark", root / "spark-d-1.duckdb",
+                      as_of=AS_OF - dt.timedelta(days=1))
+    land_until(source, landing, AS_OF)
+    build_and_publish(landing, spark_warehouse, "spark", root / "spark-d.duckdb")
+    land_until(source, landing, AS_OF + dt.timedelta(days=1))  # only late records for <= D
+    return {
+        "spark_warehouse": spark_warehouse,
+        "spark": build_and_publish(landing, spark_warehouse, "spark", root / "spark.duckdb"),
+        "duckdb": build_and_publish(landing, root / "duckdb", "duckdb", root / "duckdb.duckdb",
+                                    full_refresh=True),
     }
 
 
@@ -332,6 +362,32 @@ def test_worked_example_on_spark_matches_expected_csv(worked_example, table, key
                 assert a == pytest.approx(e, rel=1e-12), col
             else:
                 assert str(a) == str(e), col
+
+
+@pytest.mark.parametrize("table", PUBLISHED)
+def test_nightly_spark_runs_with_late_records_equal_a_duckdb_full_refresh(
+        late_records_sequence, table):
+    rows = assert_same_table(late_records_sequence["duckdb"], late_records_sequence["spark"],
+                             table)
+    assert rows > 0, f"{table} is empty: the comparison proves nothing"
+
+
+@pytest.mark.parametrize("table", ["fct_agent_activity", "fct_conversation_activity",
+                                   "int_agent_activity_daily"])
+def test_nightly_spark_runs_merged_into_the_daily_tables(late_records_sequence, table):
+    # rows from more than one run: the later runs merged their dates, not a rebuild
+    files = late_records_sequence["spark_warehouse"] / "spark" / "warehouse" / "ochre.db" / table
+    con = duckdb.connect()
+    try:
+        rows, runs = con.execute(
+            "select count(*), count(distinct _watermark) "
+            "from read_parquet(?, hive_partitioning = true)",
+            [str(files / "**" / "*.parquet")],
+        ).fetchone()
+    finally:
+        con.close()
+    assert rows > 0
+    assert runs > 1
 
 
 @pytest.mark.parametrize("table", PUBLISHED)
