@@ -21,11 +21,11 @@ insert_overwrite, int_agent_activity_daily) and must publish the same tables.
 The generated set's Spark build then runs on the same warehouse and metastore
 (a third run in a row, --full-refresh).
 
-A third set, in a warehouse of its own, repeats on Spark the nightly sequence of
-tests/test_incremental.py: runs as of D-1 and D as each day's exports land, then as of D
-again once the next day's files brought late records for earlier days; what it publishes
-must equal a DuckDB full refresh on the final landing folder, and the daily tables must
-hold rows of more than one run (merged by date, not rebuilt).
+A third set, in a warehouse of its own, runs nightly on Spark as in
+tests/test_incremental.py: as of D-1 on the exports up to D-1, then as of D once D's
+exports and the next day's (with late records for D and earlier days) landed; what it
+publishes must equal a DuckDB full refresh on the final landing folder, and the daily
+tables must hold rows of both runs (merged by date, not rebuilt).
 
 ``OCHRE_SPARK_TEST_DBT_COMMAND=build`` runs ``dbt build`` (the data and unit
 tests too) instead of ``dbt run`` on both engines: slower by several minutes.
@@ -208,14 +208,21 @@ def generated_landing(root: Path) -> Path:
 # -- builds ---------------------------------------------------------------------------------
 
 
-def build_and_publish(landing: Path, warehouse: Path, target: str, keep_as: Path,
-                      *, full_refresh: bool = False, as_of: dt.date = AS_OF) -> Path:
-    """dbt on `target`, then publish() (from the Spark export on Spark); a copy of the file."""
+def build(landing: Path, warehouse: Path, target: str, *, full_refresh: bool = False,
+          as_of: dt.date = AS_OF) -> Settings:
+    """dbt on `target` as of `as_of`; the settings of that warehouse."""
     settings = Settings.from_env(landing_dir=landing, warehouse_dir=warehouse, target=target)
     args = [DBT_COMMAND] + (["--full-refresh"] if full_refresh else [])
     dbt_vars = {**settings.dbt_vars(), "as_of_date": as_of.isoformat()}
     outcome = run_dbt(args, settings, dbt_vars=dbt_vars)
     assert outcome.success, "\n".join(outcome.failures or [outcome.exception or "dbt failed"])
+    return settings
+
+
+def build_and_publish(landing: Path, warehouse: Path, target: str, keep_as: Path,
+                      *, full_refresh: bool = False, as_of: dt.date = AS_OF) -> Path:
+    """build(), then publish() (from the Spark export on Spark); a copy of the file."""
+    settings = build(landing, warehouse, target, full_refresh=full_refresh, as_of=as_of)
     build_settings = export_spark_build(settings) if target == "spark" else settings
     published = publish(build_settings, as_of, tables=PUBLISHED_TABLES)
     shutil.copyfile(published, keep_as)
@@ -263,19 +270,18 @@ def generated(tmp_path_factory, spark_warehouse, worked_example,
 
 @pytest.fixture(scope="module")
 def late_records_sequence(tmp_path_factory) -> dict[str, Path]:
-    """Nightly Spark runs as the exports of each day land, then again after late records
-    for earlier days landed (the day after's files), against one DuckDB full refresh on
-    the final landing folder (tests/test_incremental.py runs the same sequence on DuckDB).
-    A warehouse and metastore of its own: one Spark run at a time uses it."""
+    """Two nightly Spark runs: as of D-1 on the exports up to D-1, then as of D once D's
+    exports and the next day's (late records for D and earlier days) landed, against one
+    DuckDB full refresh on the final landing folder (tests/test_incremental.py runs a
+    longer sequence on DuckDB). A warehouse and metastore of its own."""
     root = tmp_path_factory.mktemp("late-records")
     source = generate_daily_exports(root / "source", AS_OF)
     landing, spark_warehouse = root / "landing", root / "spark"
+    # the first night's tables are not compared: that run is not exported
     land_until(source, landing, AS_OF - dt.timedelta(days=1))
-    build_and_publish(landing, spark_warehouse, "spark", root / "spark-d-1.duckdb",
-                      as_of=AS_OF - dt.timedelta(days=1))
-    land_until(source, landing, AS_OF)
-    build_and_publish(landing, spark_warehouse, "spark", root / "spark-d.duckdb")
-    land_until(source, landing, AS_OF + dt.timedelta(days=1))  # only late records for <= D
+    build(landing, spark_warehouse, "spark", as_of=AS_OF - dt.timedelta(days=1))
+    # D's exports land, and the next day's, which bring late records for D and before
+    land_until(source, landing, AS_OF + dt.timedelta(days=1))
     return {
         "spark_warehouse": spark_warehouse,
         "spark": build_and_publish(landing, spark_warehouse, "spark", root / "spark.duckdb"),
