@@ -1,7 +1,7 @@
 """The same dbt project on Spark publishes the same numbers as on DuckDB (issue 5).
 
 Two landing sets, each built once per engine (module-scoped fixtures; Spark
-builds take minutes):
+builds take minutes), and a third for nightly runs with late records (below):
 
 - the worked example of spec/metrics.md (must also match its expected CSVs);
 - a generated set (ochre_analytics.demo_data: about 2,000 conversations in
@@ -21,7 +21,7 @@ insert_overwrite, int_agent_activity_daily) and must publish the same tables.
 The generated set's Spark build then runs on the same warehouse and metastore
 (a third run in a row, --full-refresh).
 
-A third set, in a warehouse of its own, runs nightly on Spark as in
+The third set, in a warehouse of its own, runs nightly on Spark as in
 tests/test_incremental.py: as of D-1 on the exports up to D-1, then as of D once D's
 exports and the next day's (with late records for D and earlier days) landed; what it
 publishes must equal a DuckDB full refresh on the final landing folder, and the daily
@@ -381,7 +381,7 @@ def test_nightly_spark_runs_with_late_records_equal_a_duckdb_full_refresh(
 @pytest.mark.parametrize("table", ["fct_agent_activity", "fct_conversation_activity",
                                    "int_agent_activity_daily"])
 def test_nightly_spark_runs_merged_into_the_daily_tables(late_records_sequence, table):
-    # rows from more than one run: the later runs merged their dates, not a rebuild
+    # rows of both runs: the second merged the dates it rebuilt instead of rebuilding all
     files = late_records_sequence["spark_warehouse"] / "spark" / "warehouse" / "ochre.db" / table
     con = duckdb.connect()
     try:
