@@ -27,10 +27,11 @@ class Landing:
         self.files[(entity, file or f"{entity}.jsonl")].append(record)
         return record
 
-    def workspace(self, workspace_id: str, timezone: str | None = "UTC", **kw) -> dict:
+    def workspace(self, workspace_id: str, timezone: str | None = "UTC",
+                  file: str | None = None, **kw) -> dict:
         rec = {"workspace_id": workspace_id, "name": f"Workspace {workspace_id}",
                "timezone": timezone, "updated_at": "2026-01-01T00:00:00Z", **kw}
-        return self.add("workspaces", rec, kw.pop("file", None))  # type: ignore[return-value]
+        return self.add("workspaces", rec, file)  # type: ignore[return-value]
 
     def agent(self, agent_id: str, workspace_id: str, role: str = "agent",
               status: str = "active", file: str | None = None, **kw) -> dict:

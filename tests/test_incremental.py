@@ -210,7 +210,7 @@ def test_nightly_merge_of_stored_and_rejected_copies_equals_full_refresh(tmp_pat
         ("m2", "messages/late.jsonl", "unknown conversation"),
         ("m6", "messages/late.jsonl", "unknown conversation"),
     ]
-    every_row = "select * from int_messages_deduplicated order by all"
+    every_row = "select * exclude (_good_since) from int_messages_deduplicated order by all"
     good = ("select message_id, conversation_id, source_file from int_messages_deduplicated "
             "where reject_reason is null order by 1")
     assert query(nightly / "ochre.duckdb", good) == [
@@ -223,6 +223,20 @@ def test_nightly_merge_of_stored_and_rejected_copies_equals_full_refresh(tmp_pat
         ("m8", "c1", "messages/m8.jsonl"),
     ]
     assert query(nightly / "ochre.duckdb", every_row) == query(full / "ochre.duckdb", every_row)
+    # m5 was rescued after the look-back: it counts as new from the newest updated_at the
+    # first run saw (m6's); every other good copy from its updated_at, a rejected one never
+    good_since = ("select message_id, reject_reason is null, _good_since = updated_at,"
+                  " strftime(_good_since, '%Y-%m-%dT%H:%M') from int_messages_deduplicated"
+                  " where _good_since is distinct from updated_at order by all")
+    assert query(nightly / "ochre.duckdb", good_since) == [
+        ("m2", False, None, None),
+        ("m5", True, False, "2026-11-18T12:00"),
+        ("m6", False, None, None),
+    ]
+    assert query(full / "ochre.duckdb", good_since) == [
+        ("m2", False, None, None),
+        ("m6", False, None, None),
+    ]
     published = "select * from rejected_records order by all"
     assert query(nightly / "published" / "leaderboard.duckdb", published) \
         == query(full / "published" / "leaderboard.duckdb", published)
@@ -306,3 +320,106 @@ def test_late_message_on_an_old_conversation_reads_its_earlier_messages(tmp_path
     takeover = ("select distinct human_takeover_date from fct_conversation_activity "
                 "where conversation_id = 'c1'")
     assert query(nightly / "ochre.duckdb", takeover) == [(dt.date(2026, 10, 20),)]
+
+
+def test_records_rescued_after_the_look_back_reach_the_facts(tmp_path):
+    """Records rejected because their conversation (or workspace) had not landed become good
+    when it lands. When that happens after the look-back (their updated_at is older than the
+    run's cutoff), the nightly run must still count them: a1's reply, first-response sample,
+    CSAT response and mention on 11-12 appear in the drill-down and the leaderboard as after
+    a full refresh; so does everything of workspace w2, which lands last (its agent, its
+    conversation and that conversation's messages are rescued in the same run)."""
+    from tests.landing_builder import Landing
+
+    land = Landing()
+    land.workspace("w1", "UTC")
+    land.agent("a1", "w1")
+    land.conversation("c1", "w1", "2026-11-18T09:00:00Z")
+    land.message("m1", "c1", "w1", "2026-11-18T09:00:00Z", "customer")
+    land.message("m2", "c1", "w1", "2026-11-18T09:10:00Z", "agent", "a1", ai_assist="none")
+    # conversation c9 has not landed: its records are rejected (unknown conversation)
+    land.message("m5", "c9", "w1", "2026-11-12T10:00:00Z", "customer")
+    land.message("m6", "c9", "w1", "2026-11-12T10:20:00Z", "agent", "a1",
+                 ai_assist="draft_sent")
+    land.csat("r1", "c9", "w1", 2, "2026-11-12T12:00:00Z")
+    land.mention("n1", "m6", "c9", "w1", "a1", "2026-11-12T10:20:00Z")
+    # workspace w2 has not landed: its agent, conversation and messages are rejected
+    land.agent("b1", "w2")
+    land.conversation("c7", "w2", "2026-11-13T09:00:00Z")
+    land.message("m7", "c7", "w2", "2026-11-13T09:00:00Z", "customer")
+    land.message("m8", "c7", "w2", "2026-11-13T09:05:00Z", "agent", "b1", ai_assist="none")
+    landing = land.write(tmp_path / "landing")
+    nightly, full = tmp_path / "nightly", tmp_path / "full"
+    assert run_pipeline(landing, nightly, "2026-11-19", "--rejected-threshold", "1") == 0
+    rejected = ("select entity, reason, count(*) from rejected_records "
+                "group by all order by all")
+    assert query(nightly / "published" / "leaderboard.duckdb", rejected) == [
+        ("agents", "unknown workspace", 1),
+        ("conversations", "unknown workspace", 1),
+        ("csat_responses", "unknown conversation", 1),
+        ("mentions", "unknown conversation", 1),
+        ("messages", "unknown conversation", 2),
+        ("messages", "unknown workspace", 2),
+    ]
+
+    late = Landing()
+    late.conversation("c9", "w1", "2026-11-12T10:00:00Z", updated_at="2026-11-19T08:00:00Z",
+                      file="late.jsonl")
+    late.workspace("w2", "UTC", updated_at="2026-11-19T08:30:00Z", file="late.jsonl")
+    late.write(landing)
+    assert run_pipeline(landing, nightly, "2026-11-19", "--rejected-threshold", "1") == 0
+    assert run_pipeline(landing, full, "2026-11-19", "--full-refresh",
+                        "--rejected-threshold", "1") == 0
+
+    daily = ("select activity_date, conversations_handled, replies_sent, first_response_samples,"
+             " median_first_response_seconds, csat_responses, csat_score_sum,"
+             " ai_draft_sent_replies, mentions_received"
+             " from agent_daily_activity where agent_id = 'a1' order by 1")
+    expected_daily = [
+        (dt.date(2026, 11, 12), 1, 1, 1, 1200.0, 1, 2, 1, 1),
+        (dt.date(2026, 11, 18), 1, 1, 1, 600.0, 0, 0, 0, 0),
+    ]
+    assert query(full / "published" / "leaderboard.duckdb", daily) == expected_daily
+    assert query(nightly / "published" / "leaderboard.duckdb", daily) == expected_daily
+    for table in COMPARED:
+        a, b = published_frame(nightly, table), published_frame(full, table)
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+    board = ("select replies_sent, first_response_samples, csat_responses, mentions_received"
+             " from agent_leaderboard where agent_id = 'a1' and period_days = 30")
+    assert query(nightly / "published" / "leaderboard.duckdb", board) == [(2, 2, 1, 1)]
+    b1 = daily.replace("agent_id = 'a1'", "agent_id = 'b1'")
+    expected_b1 = [(dt.date(2026, 11, 13), 1, 1, 1, 300.0, 0, 0, 0, 0)]
+    assert query(full / "published" / "leaderboard.duckdb", b1) == expected_b1
+    assert query(nightly / "published" / "leaderboard.duckdb", b1) == expected_b1
+    assert query(nightly / "published" / "leaderboard.duckdb", rejected) == []
+
+
+def test_warehouse_of_an_earlier_version_asks_for_a_full_refresh(tmp_path, capsys):
+    """A deduplicated table built before `_good_since` existed: the nightly run stops with
+    what to do (not a database error about a missing column) and publishes nothing; one
+    full refresh rebuilds it and nightly runs work again."""
+    import duckdb
+
+    from tests.landing_builder import WORKED_EXAMPLE
+
+    landing, warehouse = WORKED_EXAMPLE / "landing", tmp_path / "warehouse"
+    assert run_pipeline(landing, warehouse, "2026-11-20") == 0
+    published = warehouse / "published" / "leaderboard.duckdb"
+    before = published.stat().st_mtime_ns
+    con = duckdb.connect(str(warehouse / "ochre.duckdb"))
+    con.execute("alter table int_messages_deduplicated drop column _good_since")
+    con.close()
+    capsys.readouterr()
+    assert run_pipeline(landing, warehouse, "2026-11-20") == 1
+    out = capsys.readouterr()
+    text = " ".join((out.out + out.err).split())
+    assert "int_messages_deduplicated\" was built by an earlier version of this project and " \
+           "lacks column(s) _good_since: rebuild it once with a full refresh " \
+           "(`ochre-analytics run --full-refresh`" in text
+    assert "Binder Error" not in text
+    assert published.stat().st_mtime_ns == before
+    assert run_pipeline(landing, warehouse, "2026-11-20", "--full-refresh") == 0
+    assert run_pipeline(landing, warehouse, "2026-11-20") == 0
+    assert query(warehouse / "ochre.duckdb",
+                 "select count(*) from int_messages_deduplicated"
+                 " where reject_reason is null and _good_since = updated_at")[0][0] > 0

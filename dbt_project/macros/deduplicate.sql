@@ -35,6 +35,14 @@
     keep only rows where reject_reason is null; rejected_records lists the
     others.
 
+    _good_since (null on rejected rows): from when, on the records' clock,
+    incremental readers count the good copy as new. Its updated_at, except
+    for a copy stored as rejected for a reference, older than the cutoff,
+    that passes its check in an incremental run (its parent landed late): a
+    rescued copy gets the newest updated_at the table held before that run,
+    so the samples and the facts, which pick up records by _good_since, count
+    it in the same run although its updated_at is older than their cutoff.
+
     references: list of dicts
       column:    the column holding the reference
       parent:    model name of the (deduplicated) parent
@@ -47,6 +55,7 @@
 
     {%- set since = incremental_cutoff_literal() if incremental and is_incremental() else none %}
     {%- set since_ts = "cast('" ~ since ~ "' as " ~ landing_sql_type("timestamp") ~ ")" %}
+    {%- if since is not none %}{% do require_stored_columns(["_good_since"]) %}{% endif %}
 
     staged as (
         {%- if since is none %}
@@ -179,7 +188,14 @@
     ),
 
     latest as (
-        select good_copies.*
+        select
+            good_copies.*,
+            -- a stored reject checked again (older than the cutoff) that won: rescued now
+            case
+                when good_copies.updated_at < {{ since_ts }}
+                    then {{ timestamp_add_days(since_ts, var("lookback_days") | int) }}
+                else good_copies.updated_at
+            end as _good_since
         from good_copies
         inner join winners
             on good_copies.{{ spec.id }} = winners.{{ spec.id }}
@@ -191,7 +207,8 @@
 
         select
             {{ copy_columns(spec) }},
-            reject_reason as reference_reason
+            reject_reason as reference_reason,
+            _good_since
         from {{ this }}
         where reject_reason is null
             {%- if not recheck %}
@@ -204,14 +221,16 @@
     final as (
         select
             {{ copy_columns(spec) }},
-            reference_reason as reject_reason
+            reference_reason as reject_reason,
+            {{ "_good_since" if since is not none else "updated_at as _good_since" }}
         from latest
 
         union all
 
         select
             {{ copy_columns(spec) }},
-            reference_reason as reject_reason
+            reference_reason as reject_reason,
+            cast(null as {{ landing_sql_type("timestamp") }}) as _good_since
         from checked_copies
         where reference_reason is not null
     )
@@ -244,4 +263,25 @@
             {%- endfor %}
     {%- endset -%}
     {{ return(run_query(query).columns[0].values()[0] > 0) }}
+{% endmacro %}
+
+
+{#-
+    Stops an incremental run of a table an earlier version of the project
+    built without `columns` (an incremental model reads its stored rows), with
+    what to do instead of a database error about a missing column.
+-#}
+{% macro require_stored_columns(columns) %}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set stored = adapter.get_columns_in_relation(this) | map(attribute="name") | map("lower") | list -%}
+    {%- set missing = columns | reject("in", stored) | list -%}
+    {%- if missing -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " was built by an earlier version of this project and lacks column(s) "
+            ~ missing | join(", ") ~ ": rebuild it once with a full refresh "
+            ~ "(`ochre-analytics run --full-refresh`, or `dbt build --full-refresh`)"
+        ) }}
+    {%- endif -%}
 {% endmacro %}

@@ -3,7 +3,11 @@
 
     A record is "new" when its updated_at is at or after the previous run's
     watermark minus var('lookback_days') (default 3): late-arriving records
-    up to that many days behind the newest landed data are picked up.
+    up to that many days behind the newest landed data are picked up. The
+    readers of int_<entity>_deduplicated go by its _good_since, which is the
+    updated_at except for a copy rescued after the look-back (stored as
+    rejected for a reference, good once its parent landed): see
+    deduplicated_select.
 
     - int_<entity>_deduplicated (messages, conversations, CSAT and NPS
       responses, mentions): merge by id, newest copy wins against the copies
@@ -134,8 +138,9 @@
 
 
 {#-
-    The `_watermark` of a model's rows: the newest updated_at among the
-    records it is built from (`entities`: int_<entity>_localized names).
+    The `_watermark` of a model's rows: the newest `_good_since` (the
+    updated_at, or later for a rescued copy) among the records it is built
+    from (`entities`: int_<entity>_localized names).
     An incremental run looks only at the records new since its own last
     watermark (a constant cutoff the engine filters on while scanning, where a
     plain max would read every record); with none of them, the last
@@ -152,8 +157,8 @@
     {%- set parts = [] -%}
     {%- for entity in entities -%}
         {%- do parts.append(
-            "select max(updated_at) as updated_at from " ~ ref("int_" ~ entity ~ "_localized")
-            ~ (" where updated_at >= " ~ cutoff if cutoff is not none else "")
+            "select max(_good_since) as updated_at from " ~ ref("int_" ~ entity ~ "_localized")
+            ~ (" where _good_since >= " ~ cutoff if cutoff is not none else "")
         ) -%}
     {%- endfor -%}
     {%- set newest = "(select max(updated_at) from (" ~ (parts | join(" union all ")) ~ ") as sources)" -%}
@@ -168,7 +173,7 @@
 {%- endmacro %}
 
 
-{#- The newest updated_at among the records the facts are built from. -#}
+{#- The newest _good_since among the records the facts are built from. -#}
 {% macro facts_watermark() -%}
     {{ watermark_of(["messages", "csat_responses", "mentions"], strictly_increasing=true) }}
 {%- endmacro %}
@@ -187,7 +192,7 @@
     is not new changes no date by itself: each message a fact counts (a
     reply, or the reply a first-response sample ends on) already gave the
     fact a row on its date. So the messages table is read only for the new
-    messages (updated_at at or after the cutoff: DuckDB skips older row
+    messages (`_good_since` at or after the cutoff: DuckDB skips older row
     groups by their statistics), not for every message of those
     conversations. CSAT responses and mentions are few: all of those
     conversations' rows are read, filtered before their local date is
@@ -197,17 +202,17 @@
 {% macro fact_incremental_scope() -%}
     {%- set cutoff = incremental_cutoff_constant("_watermark") -%}
     new_messages as (
-        {{ localized_select('messages', where="records.updated_at >= " ~ cutoff) }}
+        {{ localized_select('messages', where="records._good_since >= " ~ cutoff) }}
     ),
 
     new_conversations as (
         select conversation_id from new_messages
         union
         select conversation_id from {{ ref('int_csat_responses_localized') }}
-        where updated_at >= {{ cutoff }}
+        where _good_since >= {{ cutoff }}
         union
         select conversation_id from {{ ref('int_mentions_localized') }}
-        where updated_at >= {{ cutoff }}
+        where _good_since >= {{ cutoff }}
     ),
 
     affected_dates as (
@@ -262,7 +267,7 @@
     delete from {{ this }}
     where conversation_id in (
         select conversation_id from {{ ref('int_messages_localized') }}
-        where updated_at >= {{ incremental_cutoff_constant("_watermark") }}
+        where _good_since >= {{ incremental_cutoff_constant("_watermark") }}
     )
     {%- endif -%}
 {% endmacro %}

@@ -11,7 +11,8 @@
     {{ return({
         "messages": {
             "columns": ["message_id", "conversation_id", "workspace_id", "created_at",
-                        "author_type", "author_agent_id", "message_type", "updated_at"],
+                        "author_type", "author_agent_id", "message_type", "updated_at",
+                        "_good_since"],
             "timestamp": "created_at",
             "date_column": "created_date",
             "extra_columns": [
@@ -24,20 +25,21 @@
         },
         "csat_responses": {
             "columns": ["response_id", "conversation_id", "workspace_id", "score",
-                        "submitted_at", "updated_at"],
+                        "submitted_at", "updated_at", "_good_since"],
             "timestamp": "submitted_at",
             "date_column": "submitted_date",
             "extra_columns": [],
         },
         "mentions": {
             "columns": ["mention_id", "message_id", "conversation_id", "workspace_id",
-                        "mentioned_agent_id", "created_at", "updated_at"],
+                        "mentioned_agent_id", "created_at", "updated_at", "_good_since"],
             "timestamp": "created_at",
             "date_column": "created_date",
             "extra_columns": [],
         },
         "nps_responses": {
-            "columns": ["response_id", "workspace_id", "score", "submitted_at", "updated_at"],
+            "columns": ["response_id", "workspace_id", "score", "submitted_at", "updated_at",
+                        "_good_since"],
             "timestamp": "submitted_at",
             "date_column": "submitted_date",
             "extra_columns": [],
@@ -129,13 +131,13 @@
 
 {#-
     For a model keyed by conversation: every row of the conversations with a
-    row new since the model's last run (its `_watermark` column, with the
-    look-back).
+    row new since the model's last run (`_good_since` at or after its
+    `_watermark` column minus the look-back).
 -#}
 {% macro localized_of_new_conversations(entity) -%}
     {%- set new_conversations -%}
         select conversation_id from {{ ref('int_' ~ entity ~ '_localized') }}
-        where updated_at >= {{ incremental_cutoff_constant("_watermark") if is_incremental() else "null" }}
+        where _good_since >= {{ incremental_cutoff_constant("_watermark") if is_incremental() else "null" }}
     {%- endset -%}
     {{ localized_for_conversations(entity, new_conversations) }}
 {%- endmacro %}
