@@ -28,6 +28,12 @@ COMPARED = {
 }
 
 
+def nightly_then_full_refresh(landing, nightly, full, as_of, *extra):
+    """A nightly run on the warehouse the test built so far, and a full refresh in another."""
+    assert run_pipeline(landing, nightly, as_of, *extra) == 0
+    assert run_pipeline(landing, full, as_of, "--full-refresh", *extra) == 0
+
+
 def published_frame(warehouse, table):
     db = warehouse / "published" / "leaderboard.duckdb"
     frame = query_df(db, f"select * from {table}")
@@ -145,8 +151,7 @@ def test_late_earlier_reply_removes_a_conversations_only_sample(tmp_path):
     late.message("m0", "c1", "w1", "2026-11-18T09:50:00Z", "agent", "a1", ai_assist="none",
                  updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
     late.write(landing)
-    assert run_pipeline(landing, nightly, "2026-11-19") == 0
-    assert run_pipeline(landing, full, "2026-11-19", "--full-refresh") == 0
+    nightly_then_full_refresh(landing, nightly, full, "2026-11-19")
     expected = [(0, None, 2)]
     assert query(full / "published" / "leaderboard.duckdb", sql) == expected
     assert query(nightly / "published" / "leaderboard.duckdb", sql) == expected
@@ -202,9 +207,7 @@ def test_nightly_merge_of_stored_and_rejected_copies_equals_full_refresh(tmp_pat
     late.message("m7", "c1", "w1", "2026-11-19T07:00:00Z", "agent", "a1", ai_assist="none",
                  file="late.jsonl")
     late.write(landing)
-    assert run_pipeline(landing, nightly, "2026-11-19", "--rejected-threshold", "1") == 0
-    assert run_pipeline(landing, full, "2026-11-19", "--full-refresh",
-                        "--rejected-threshold", "1") == 0
+    nightly_then_full_refresh(landing, nightly, full, "2026-11-19", "--rejected-threshold", "1")
 
     assert query(nightly / "ochre.duckdb", rejected) == [
         ("m2", "messages/late.jsonl", "unknown conversation"),
@@ -264,8 +267,7 @@ def test_late_record_older_than_the_watermark_reaches_the_daily_figures(tmp_path
     late.message("m3", "c1", "w1", "2026-11-17T11:00:00Z", "agent", "a1", ai_assist="draft_sent",
                  file="late.jsonl")
     late.write(landing)
-    assert run_pipeline(landing, nightly, "2026-11-19") == 0
-    assert run_pipeline(landing, full, "2026-11-19", "--full-refresh") == 0
+    nightly_then_full_refresh(landing, nightly, full, "2026-11-19")
 
     sql = ("select activity_date, replies_sent, ai_draft_sent_replies from agent_daily_activity "
            "where agent_id = 'a1' order by 1")
@@ -301,8 +303,7 @@ def test_late_message_on_an_old_conversation_reads_its_earlier_messages(tmp_path
     late.message("m6", "c1", "w1", "2026-11-19T07:20:00Z", "agent", "a1", ai_assist="none",
                  file="late.jsonl")
     late.write(landing)
-    assert run_pipeline(landing, nightly, "2026-11-19") == 0
-    assert run_pipeline(landing, full, "2026-11-19", "--full-refresh") == 0
+    nightly_then_full_refresh(landing, nightly, full, "2026-11-19")
 
     bounds = "select conversation_id, first_message_at from int_conversation_message_bounds"
     assert sorted(query(nightly / "ochre.duckdb", bounds)) == [
@@ -367,9 +368,7 @@ def test_records_rescued_after_the_look_back_reach_the_facts(tmp_path):
                       file="late.jsonl")
     late.workspace("w2", "UTC", updated_at="2026-11-19T08:30:00Z", file="late.jsonl")
     late.write(landing)
-    assert run_pipeline(landing, nightly, "2026-11-19", "--rejected-threshold", "1") == 0
-    assert run_pipeline(landing, full, "2026-11-19", "--full-refresh",
-                        "--rejected-threshold", "1") == 0
+    nightly_then_full_refresh(landing, nightly, full, "2026-11-19", "--rejected-threshold", "1")
 
     daily = ("select activity_date, conversations_handled, replies_sent, first_response_samples,"
              " median_first_response_seconds, csat_responses, csat_score_sum,"
