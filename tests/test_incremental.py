@@ -40,6 +40,13 @@ def published_frame(warehouse, table):
     return frame.sort_values(COMPARED[table]).reset_index(drop=True)
 
 
+def assert_published_equal(nightly, full, table):
+    """The table both warehouses published: same columns, types and rows (floats to 1e-12)."""
+    a, b = published_frame(nightly, table), published_frame(full, table)
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+    return a
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
@@ -77,10 +84,7 @@ def test_late_records_were_part_of_the_sequence(runs):
 @pytest.mark.parametrize("table", sorted(COMPARED))
 def test_nightly_sequence_equals_full_refresh(runs, table):
     _, nightly, full = runs
-    a = published_frame(nightly, table)
-    b = published_frame(full, table)
-    assert len(a) > 0
-    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+    assert len(assert_published_equal(nightly, full, table)) > 0
 
 
 def test_incremental_run_did_not_rebuild_everything(runs):
@@ -381,8 +385,7 @@ def test_records_rescued_after_the_look_back_reach_the_facts(tmp_path):
     assert query(full / "published" / "leaderboard.duckdb", daily) == expected_daily
     assert query(nightly / "published" / "leaderboard.duckdb", daily) == expected_daily
     for table in COMPARED:
-        a, b = published_frame(nightly, table), published_frame(full, table)
-        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+        assert_published_equal(nightly, full, table)
     board = ("select replies_sent, first_response_samples, csat_responses, mentions_received"
              " from agent_leaderboard where agent_id = 'a1' and period_days = 30")
     assert query(nightly / "published" / "leaderboard.duckdb", board) == [(2, 2, 1, 1)]
