@@ -396,6 +396,60 @@ def test_records_rescued_after_the_look_back_reach_the_facts(tmp_path):
     assert query(nightly / "published" / "leaderboard.duckdb", rejected) == []
 
 
+def test_a_time_zone_change_re_dates_the_workspace_history(tmp_path):
+    """Dates are computed in the workspace's current time zone (spec/landing.md). When a
+    workspace moves from UTC to Europe/Berlin, the nightly run re-dates its older records as
+    a full refresh does: a1's reply at 23:30 UTC on 11-10 is on 11-11 in Berlin, with its
+    first-response sample, CSAT response and mention. Workspace w2 (UTC) keeps activity on
+    11-10, and its figures do not move."""
+    from tests.landing_builder import Landing
+
+    land = Landing()
+    land.workspace("w1", "UTC")
+    land.agent("a1", "w1")
+    land.conversation("c1", "w1", "2026-11-10T22:50:00Z")
+    land.message("m1", "c1", "w1", "2026-11-10T22:50:00Z", "customer")
+    land.message("m2", "c1", "w1", "2026-11-10T23:30:00Z", "agent", "a1",
+                 ai_assist="draft_edited")
+    land.csat("r1", "c1", "w1", 5, "2026-11-10T23:40:00Z")
+    land.mention("n1", "m2", "c1", "w1", "a1", "2026-11-10T23:30:00Z")
+    land.conversation("c2", "w1", "2026-11-15T10:00:00Z")
+    land.message("m3", "c2", "w1", "2026-11-15T10:00:00Z", "customer")
+    land.message("m4", "c2", "w1", "2026-11-15T10:05:00Z", "agent", "a1", ai_assist="none")
+    land.workspace("w2", "UTC")
+    land.agent("b1", "w2")
+    land.conversation("c3", "w2", "2026-11-10T12:00:00Z")
+    land.message("m5", "c3", "w2", "2026-11-10T12:00:00Z", "customer")
+    land.message("m6", "c3", "w2", "2026-11-10T12:15:00Z", "agent", "b1", ai_assist="none")
+    landing = land.write(tmp_path / "landing")
+    nightly, full = tmp_path / "nightly", tmp_path / "full"
+    assert run_pipeline(landing, nightly, "2026-11-19") == 0
+    daily = ("select activity_date, conversations_handled, replies_sent, first_response_samples,"
+             " median_first_response_seconds, csat_responses, csat_score_sum,"
+             " ai_draft_edited_replies, mentions_received"
+             " from agent_daily_activity where agent_id = '{}' order by 1")
+    published = nightly / "published" / "leaderboard.duckdb"
+    assert query(published, daily.format("a1"))[0] == (
+        dt.date(2026, 11, 10), 1, 1, 1, 2400.0, 1, 5, 1, 1)
+
+    moved = Landing()
+    moved.workspace("w1", "Europe/Berlin", updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
+    moved.write(landing)
+    nightly_then_full_refresh(landing, nightly, full, "2026-11-19")
+
+    expected_a1 = [
+        (dt.date(2026, 11, 11), 1, 1, 1, 2400.0, 1, 5, 1, 1),
+        (dt.date(2026, 11, 15), 1, 1, 1, 300.0, 0, 0, 0, 0),
+    ]
+    expected_b1 = [(dt.date(2026, 11, 10), 1, 1, 1, 900.0, 0, 0, 0, 0)]
+    for warehouse in (full, nightly):
+        db = warehouse / "published" / "leaderboard.duckdb"
+        assert query(db, daily.format("a1")) == expected_a1
+        assert query(db, daily.format("b1")) == expected_b1
+    for table in COMPARED:
+        assert_published_equal(nightly, full, table)
+
+
 def test_warehouse_of_an_earlier_version_asks_for_a_full_refresh(tmp_path, capsys):
     """A deduplicated table built before `_good_since` existed: the nightly run stops with
     what to do (not a database error about a missing column) and publishes nothing; one

@@ -282,12 +282,53 @@ def late_records_sequence(tmp_path_factory) -> dict[str, Path]:
     build(landing, spark_warehouse, "spark", as_of=AS_OF - dt.timedelta(days=1))
     # D's exports land, and the next day's, which bring late records for D and before
     land_until(source, landing, AS_OF + dt.timedelta(days=1))
+    spark = build_and_publish(landing, spark_warehouse, "spark", root / "spark.duckdb")
+    return {
+        "landing": landing,
+        "spark_warehouse": spark_warehouse,
+        "spark": spark,
+        # (rows, distinct _watermarks) per daily table after the two runs
+        "merged": {table: spark_table_runs(spark_warehouse, table) for table in
+                   ("fct_agent_activity", "fct_conversation_activity",
+                    "int_agent_activity_daily")},
+        "duckdb": build_and_publish(landing, root / "duckdb", "duckdb", root / "duckdb.duckdb",
+                                    full_refresh=True),
+    }
+
+
+@pytest.fixture(scope="module")
+def rezoned_sequence(tmp_path_factory, late_records_sequence) -> dict[str, Path]:
+    """A third nightly Spark run on late_records_sequence's warehouse after workspace ws00002
+    moved from UTC (a null time zone) to Asia/Tokyo, which re-dates its history, against a
+    DuckDB full refresh on the same landing folder."""
+    root = tmp_path_factory.mktemp("rezoned")
+    landing, spark_warehouse = late_records_sequence["landing"], late_records_sequence[
+        "spark_warehouse"]
+    (landing / "workspaces" / "rezoned.jsonl").write_text(json.dumps(
+        {"workspace_id": "ws00002", "name": "Cedar Help Center", "timezone": "Asia/Tokyo",
+         "updated_at": f"{AS_OF.isoformat()}T06:00:00Z"}) + "\n")
     return {
         "spark_warehouse": spark_warehouse,
         "spark": build_and_publish(landing, spark_warehouse, "spark", root / "spark.duckdb"),
         "duckdb": build_and_publish(landing, root / "duckdb", "duckdb", root / "duckdb.duckdb",
                                     full_refresh=True),
     }
+
+
+def spark_table_runs(spark_warehouse: Path, table: str,
+                     where: str = "true") -> tuple[int, int]:
+    """Rows of a table in the Spark warehouse's Parquet files, and how many runs wrote them
+    (distinct `_watermark`s)."""
+    files = spark_warehouse / "spark" / "warehouse" / "ochre.db" / table / "**" / "*.parquet"
+    con = duckdb.connect()
+    try:
+        return con.execute(
+            "select count(*), count(distinct _watermark) "
+            f"from read_parquet(?, hive_partitioning = true) where {where}",
+            [str(files)],
+        ).fetchone()
+    finally:
+        con.close()
 
 
 # -- comparison -----------------------------------------------------------------------------
@@ -382,18 +423,29 @@ def test_nightly_spark_runs_with_late_records_equal_a_duckdb_full_refresh(
                                    "int_agent_activity_daily"])
 def test_nightly_spark_runs_merged_into_the_daily_tables(late_records_sequence, table):
     # rows of both runs: the second merged the dates it rebuilt instead of rebuilding all
-    files = late_records_sequence["spark_warehouse"] / "spark" / "warehouse" / "ochre.db" / table
-    con = duckdb.connect()
-    try:
-        rows, runs = con.execute(
-            "select count(*), count(distinct _watermark) "
-            "from read_parquet(?, hive_partitioning = true)",
-            [str(files / "**" / "*.parquet")],
-        ).fetchone()
-    finally:
-        con.close()
+    rows, runs = late_records_sequence["merged"][table]
     assert rows > 0
     assert runs > 1
+
+
+@pytest.mark.parametrize("table", PUBLISHED)
+def test_nightly_spark_run_after_a_time_zone_change_equals_a_duckdb_full_refresh(
+        rezoned_sequence, table):
+    rows = assert_same_table(rezoned_sequence["duckdb"], rezoned_sequence["spark"], table)
+    assert rows > 0, f"{table} is empty: the comparison proves nothing"
+
+
+def test_nightly_spark_run_re_dated_the_rezoned_workspace(rezoned_sequence):
+    for engine in ("duckdb", "spark"):
+        assert _query(rezoned_sequence[engine],
+                      "select timezone from workspaces where workspace_id = 'ws00002'") \
+            == [("Asia/Tokyo",)]
+    # every fact row of ws00002 was rebuilt by the run after the change (one watermark),
+    # not only those of the look-back's dates
+    rows, runs = spark_table_runs(rezoned_sequence["spark_warehouse"],
+                                  "fct_conversation_activity", "workspace_id = 'ws00002'")
+    assert rows > 0
+    assert runs == 1
 
 
 @pytest.mark.parametrize("table", PUBLISHED)

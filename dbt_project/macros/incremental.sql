@@ -173,6 +173,29 @@
 {%- endmacro %}
 
 
+{#-
+    The condition an incremental reader of int_<entity>_deduplicated or
+    int_<entity>_localized (optionally qualified by `alias`) selects its new
+    records with: `_good_since` at or after `cutoff`, or, when a workspace's
+    time zone changed at or after it (int_workspace_timezones), every record
+    of that workspace, whose local dates move. Whether any workspace did is
+    read when the model runs: in the usual run none has, and the condition is
+    the plain comparison, which DuckDB pushes into the scan.
+-#}
+{% macro is_new_record(cutoff, alias=none) -%}
+    {%- set q = alias ~ "." if alias else "" -%}
+    {%- set rezoned -%}
+        select workspace_id from {{ ref('int_workspace_timezones') }}
+        where timezone_since >= {{ cutoff }}
+    {%- endset -%}
+    {%- if execute and run_query("select count(*) from (" ~ rezoned ~ ") as rezoned").columns[0].values()[0] > 0 -%}
+        ({{ q }}_good_since >= {{ cutoff }} or {{ q }}workspace_id in ({{ rezoned }}))
+    {%- else -%}
+        {{ q }}_good_since >= {{ cutoff }}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- The newest _good_since among the records the facts are built from. -#}
 {% macro facts_watermark() -%}
     {{ watermark_of(["messages", "csat_responses", "mentions"], strictly_increasing=true) }}
@@ -202,17 +225,17 @@
 {% macro fact_incremental_scope() -%}
     {%- set cutoff = incremental_cutoff_constant("_watermark") -%}
     new_messages as (
-        {{ localized_select('messages', where="records._good_since >= " ~ cutoff) }}
+        {{ localized_select('messages', where=is_new_record(cutoff, "records")) }}
     ),
 
     new_conversations as (
         select conversation_id from new_messages
         union
         select conversation_id from {{ ref('int_csat_responses_localized') }}
-        where _good_since >= {{ cutoff }}
+        where {{ is_new_record(cutoff) }}
         union
         select conversation_id from {{ ref('int_mentions_localized') }}
-        where _good_since >= {{ cutoff }}
+        where {{ is_new_record(cutoff) }}
     ),
 
     affected_dates as (
@@ -267,7 +290,7 @@
     delete from {{ this }}
     where conversation_id in (
         select conversation_id from {{ ref('int_messages_localized') }}
-        where _good_since >= {{ incremental_cutoff_constant("_watermark") }}
+        where {{ is_new_record(incremental_cutoff_constant("_watermark")) }}
     )
     {%- endif -%}
 {% endmacro %}

@@ -132,12 +132,15 @@
 {#-
     For a model keyed by conversation: every row of the conversations with a
     row new since the model's last run (`_good_since` at or after its
-    `_watermark` column minus the look-back).
+    `_watermark` column minus the look-back, or a workspace whose time zone
+    changed since: is_new_record).
 -#}
 {% macro localized_of_new_conversations(entity) -%}
     {%- set new_conversations -%}
         select conversation_id from {{ ref('int_' ~ entity ~ '_localized') }}
-        where _good_since >= {{ incremental_cutoff_constant("_watermark") if is_incremental() else "null" }}
+        {%- if is_incremental() %}
+        where {{ is_new_record(incremental_cutoff_constant("_watermark")) }}
+        {%- endif %}
     {%- endset -%}
     {{ localized_for_conversations(entity, new_conversations) }}
 {%- endmacro %}
@@ -149,5 +152,5 @@
     dbt records a model's refs while parsing, when is_incremental() is false.
 -#}
 {% macro localized_dependencies(entity) -%}
-    -- depends_on: {{ ref('int_' ~ entity ~ '_deduplicated') }}, {{ ref('int_workspaces_deduplicated') }}, {{ ref('int_' ~ entity ~ '_localized') }}
+    -- depends_on: {{ ref('int_' ~ entity ~ '_deduplicated') }}, {{ ref('int_workspaces_deduplicated') }}, {{ ref('int_' ~ entity ~ '_localized') }}, {{ ref('int_workspace_timezones') }}
 {%- endmacro %}
