@@ -179,20 +179,35 @@
     records with: `_good_since` at or after `cutoff`, or, when a workspace's
     time zone changed at or after it (int_workspace_timezones), every record
     of that workspace, whose local dates move. Whether any workspace did is
-    read when the model runs: in the usual run none has, and the condition is
-    the plain comparison, which DuckDB pushes into the scan.
+    read when the model runs (`rezoned`: the result of rezoned_workspaces for
+    the same cutoff, for a caller that needs the condition more than once): in
+    the usual run none has, and the condition is the plain comparison, which
+    DuckDB pushes into the scan.
 -#}
-{% macro is_new_record(cutoff, alias=none) -%}
+{% macro is_new_record(cutoff, alias=none, rezoned="read") -%}
     {%- set q = alias ~ "." if alias else "" -%}
+    {%- set rezoned = rezoned_workspaces(cutoff) if rezoned == "read" else rezoned -%}
+    {%- if rezoned -%}
+        ({{ q }}_good_since >= {{ cutoff }} or {{ q }}workspace_id in ({{ rezoned }}))
+    {%- else -%}
+        {{ q }}_good_since >= {{ cutoff }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    A select of the workspaces whose time zone changed at or after `cutoff`,
+    or none when no workspace did (read when the model runs).
+-#}
+{% macro rezoned_workspaces(cutoff) -%}
     {%- set rezoned -%}
         select workspace_id from {{ ref('int_workspace_timezones') }}
         where timezone_since >= {{ cutoff }}
     {%- endset -%}
     {%- if execute and run_query("select count(*) from (" ~ rezoned ~ ") as rezoned").columns[0].values()[0] > 0 -%}
-        ({{ q }}_good_since >= {{ cutoff }} or {{ q }}workspace_id in ({{ rezoned }}))
-    {%- else -%}
-        {{ q }}_good_since >= {{ cutoff }}
+        {{ return(rezoned) }}
     {%- endif -%}
+    {{ return(none) }}
 {%- endmacro %}
 
 
@@ -224,18 +239,19 @@
 -#}
 {% macro fact_incremental_scope() -%}
     {%- set cutoff = incremental_cutoff_constant("_watermark") -%}
+    {%- set rezoned = rezoned_workspaces(cutoff) -%}
     new_messages as (
-        {{ localized_select('messages', where=is_new_record(cutoff, "records")) }}
+        {{ localized_select('messages', where=is_new_record(cutoff, "records", rezoned)) }}
     ),
 
     new_conversations as (
         select conversation_id from new_messages
         union
         select conversation_id from {{ ref('int_csat_responses_localized') }}
-        where {{ is_new_record(cutoff) }}
+        where {{ is_new_record(cutoff, rezoned=rezoned) }}
         union
         select conversation_id from {{ ref('int_mentions_localized') }}
-        where {{ is_new_record(cutoff) }}
+        where {{ is_new_record(cutoff, rezoned=rezoned) }}
     ),
 
     affected_dates as (
