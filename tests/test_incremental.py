@@ -450,6 +450,52 @@ def test_a_time_zone_change_re_dates_the_workspace_history(tmp_path):
         assert_published_equal(nightly, full, table)
 
 
+@pytest.mark.parametrize("move", ["re-exported reply", "time-zone change"])
+def test_a_date_whose_only_activity_moves_away_leaves_the_daily_tables(tmp_path, move):
+    """The only activity of 11-10, a1's reply in c1 at 23:30 UTC, moves to 11-11: its
+    messages are re-exported with corrected times, or workspace w1 (the only one) moves to
+    Europe/Berlin. No record is on 11-10 any more, so the nightly run drops that date from
+    the facts and the daily figures, as a full refresh has none."""
+    from tests.landing_builder import Landing
+
+    land = Landing()
+    land.workspace("w1", "UTC")
+    land.agent("a1", "w1")
+    land.conversation("c1", "w1", "2026-11-10T22:50:00Z")
+    land.message("m1", "c1", "w1", "2026-11-10T22:50:00Z", "customer")
+    land.message("m2", "c1", "w1", "2026-11-10T23:30:00Z", "agent", "a1", ai_assist="none")
+    land.conversation("c2", "w1", "2026-11-15T10:00:00Z")
+    land.message("m3", "c2", "w1", "2026-11-15T10:00:00Z", "customer")
+    land.message("m4", "c2", "w1", "2026-11-15T10:05:00Z", "agent", "a1", ai_assist="none")
+    landing = land.write(tmp_path / "landing")
+    nightly, full = tmp_path / "nightly", tmp_path / "full"
+    assert run_pipeline(landing, nightly, "2026-11-19") == 0
+    dates = ("select distinct activity_date from {} order by 1")
+    build = nightly / "ochre.duckdb"
+    assert query(build, dates.format("fct_agent_activity"))[0][0] == dt.date(2026, 11, 10)
+
+    moved = Landing()
+    if move == "time-zone change":
+        moved.workspace("w1", "Europe/Berlin", updated_at="2026-11-19T08:00:00Z",
+                        file="late.jsonl")
+    else:
+        moved.message("m1", "c1", "w1", "2026-11-11T00:50:00Z", "customer",
+                      updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
+        moved.message("m2", "c1", "w1", "2026-11-11T01:30:00Z", "agent", "a1",
+                      ai_assist="none", updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
+    moved.write(landing)
+    nightly_then_full_refresh(landing, nightly, full, "2026-11-19")
+
+    expected = [(dt.date(2026, 11, 11),), (dt.date(2026, 11, 15),)]
+    for model in ("fct_agent_activity", "fct_conversation_activity", "int_agent_activity_daily"):
+        assert query(build, dates.format(model)) == expected, model
+    db = nightly / "published" / "leaderboard.duckdb"
+    assert query(db, "select activity_date, replies_sent from agent_daily_activity"
+                     " order by 1") == [(dt.date(2026, 11, 11), 1), (dt.date(2026, 11, 15), 1)]
+    for table in COMPARED:
+        assert_published_equal(nightly, full, table)
+
+
 def test_warehouse_of_an_earlier_version_asks_for_a_full_refresh(tmp_path, capsys):
     """A deduplicated table built before `_good_since` existed: the nightly run stops with
     what to do (not a database error about a missing column) and publishes nothing; one

@@ -48,7 +48,7 @@ import pytest
 from ochre_analytics.config import PROJECT_DIR, PUBLISHED_TABLES, Settings
 from ochre_analytics.dbt import run_dbt
 from ochre_analytics.publish import publish
-from tests.landing_builder import generate_daily_exports, land_until
+from tests.landing_builder import Landing, generate_daily_exports, land_until
 
 pytest.importorskip("pyspark", reason="the spark extra is not installed: pip install -e '.[spark]'")
 if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
@@ -62,6 +62,8 @@ from ochre_analytics.spark_publish import (  # noqa: E402
 )
 
 AS_OF = dt.date(2026, 11, 20)
+# the date of a conversation alone on it (isolated_conversation)
+ISOLATED_DAY = AS_OF - dt.timedelta(days=40)
 WORKED_EXAMPLE = Path(__file__).parent / "fixtures" / "worked_example"
 PUBLISHED = PUBLISHED_TABLES
 DBT_COMMAND = os.environ.get("OCHRE_SPARK_TEST_DBT_COMMAND", "run")
@@ -279,6 +281,7 @@ def late_records_sequence(tmp_path_factory) -> dict[str, Path]:
     landing, spark_warehouse = root / "landing", root / "spark"
     # the first night's tables are not compared: that run is not exported
     land_until(source, landing, AS_OF - dt.timedelta(days=1))
+    isolated_conversation(ISOLATED_DAY).write(landing)
     build(landing, spark_warehouse, "spark", as_of=AS_OF - dt.timedelta(days=1))
     # D's exports land, and the next day's, which bring late records for D and before
     land_until(source, landing, AS_OF + dt.timedelta(days=1))
@@ -291,6 +294,11 @@ def late_records_sequence(tmp_path_factory) -> dict[str, Path]:
         "merged": {table: spark_table_runs(spark_warehouse, table) for table in
                    ("fct_agent_activity", "fct_conversation_activity",
                     "int_agent_activity_daily")},
+        # whether each daily table had the isolated conversation's date after the two runs
+        "isolated_day": {table: (spark_warehouse_tables(spark_warehouse) / table /
+                                 f"activity_date={ISOLATED_DAY.isoformat()}").is_dir()
+                         for table in ("fct_agent_activity", "fct_conversation_activity",
+                                       "int_agent_activity_daily")},
         "duckdb": build_and_publish(landing, root / "duckdb", "duckdb", root / "duckdb.duckdb",
                                     full_refresh=True),
     }
@@ -307,6 +315,10 @@ def rezoned_sequence(tmp_path_factory, late_records_sequence) -> dict[str, Path]
     (landing / "workspaces" / "rezoned.jsonl").write_text(json.dumps(
         {"workspace_id": "ws00002", "name": "Cedar Help Center", "timezone": "Asia/Tokyo",
          "updated_at": f"{AS_OF.isoformat()}T06:00:00Z"}) + "\n")
+    # the isolated conversation's messages are re-exported a day later: its day is left
+    # with no activity at all
+    isolated_conversation(ISOLATED_DAY + dt.timedelta(days=1),
+                          updated_at=f"{AS_OF.isoformat()}T06:00:00Z").write(landing)
     return {
         "spark_warehouse": spark_warehouse,
         "spark": build_and_publish(landing, spark_warehouse, "spark", root / "spark.duckdb"),
@@ -315,11 +327,34 @@ def rezoned_sequence(tmp_path_factory, late_records_sequence) -> dict[str, Path]
     }
 
 
+def isolated_conversation(day: dt.date, **updated) -> Landing:
+    """The messages of workspace wsiso's only conversation, on `day`, a date with no other
+    activity (the generated exports span 14 days). Without `updated`, the first export: with
+    the workspace, agent and conversation (files isolated.jsonl); with it, a re-export
+    (isolated-reexport.jsonl)."""
+    land, at = Landing(), day.isoformat()
+    file = "isolated-reexport.jsonl" if updated else "isolated.jsonl"
+    if not updated:
+        land.workspace("wsiso", "UTC", file=file)
+        land.agent("aiso", "wsiso", file=file)
+        land.conversation("ciso", "wsiso", f"{at}T09:00:00Z", file=file)
+    land.message("miso1", "ciso", "wsiso", f"{at}T09:00:00Z", "customer", file=file,
+                 **updated)
+    land.message("miso2", "ciso", "wsiso", f"{at}T09:20:00Z", "agent", "aiso",
+                 ai_assist="none", file=file, **updated)
+    return land
+
+
+def spark_warehouse_tables(spark_warehouse: Path) -> Path:
+    """The folder of the Spark warehouse's tables (one folder per table)."""
+    return spark_warehouse / "spark" / "warehouse" / "ochre.db"
+
+
 def spark_table_runs(spark_warehouse: Path, table: str,
                      where: str = "true") -> tuple[int, int]:
     """Rows of a table in the Spark warehouse's Parquet files, and how many runs wrote them
     (distinct `_watermark`s)."""
-    files = spark_warehouse / "spark" / "warehouse" / "ochre.db" / table / "**" / "*.parquet"
+    files = spark_warehouse_tables(spark_warehouse) / table / "**" / "*.parquet"
     con = duckdb.connect()
     try:
         return con.execute(
@@ -446,6 +481,23 @@ def test_nightly_spark_run_re_dated_the_rezoned_workspace(rezoned_sequence):
                                   "fct_conversation_activity", "workspace_id = 'ws00002'")
     assert rows > 0
     assert runs == 1
+
+
+def test_nightly_spark_run_dropped_the_date_whose_only_activity_moved(late_records_sequence,
+                                                                     rezoned_sequence):
+    # ciso's messages moved from ISOLATED_DAY to the next day: the partition of that day,
+    # there after the second run, is gone from the daily tables, and agent aiso's
+    # drill-down has the next day only
+    moved_to = ISOLATED_DAY + dt.timedelta(days=1)
+    for table in ("fct_agent_activity", "fct_conversation_activity", "int_agent_activity_daily"):
+        assert late_records_sequence["isolated_day"][table], table
+        partitions = spark_warehouse_tables(rezoned_sequence["spark_warehouse"]) / table
+        assert not (partitions / f"activity_date={ISOLATED_DAY.isoformat()}").exists(), table
+        assert (partitions / f"activity_date={moved_to.isoformat()}").exists(), table
+    for engine in ("duckdb", "spark"):
+        assert _query(rezoned_sequence[engine],
+                      "select activity_date, replies_sent from agent_daily_activity"
+                      " where agent_id = 'aiso'") == [(moved_to, 1)]
 
 
 @pytest.mark.parametrize("table", PUBLISHED)

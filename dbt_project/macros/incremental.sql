@@ -20,7 +20,10 @@
       older row groups with it (first_message_bound in localize.sql).
     - fct_agent_activity, fct_conversation_activity: rebuild every local
       date touched by a conversation with new records (each affected date is
-      rebuilt whole, so a date-partitioned engine can overwrite partitions).
+      rebuilt whole, so a date-partitioned engine can overwrite partitions;
+      a date in scope left with no row is deleted: store_fact_scope).
+    - int_agent_activity_daily: recompute the dates the facts rebuilt, and
+      delete the dates the fact no longer has.
 
     `ochre-analytics run --full-refresh` (dbt --full-refresh) rebuilds all.
 -#}
@@ -218,9 +221,8 @@
 
 
 {#-
-    CTEs new_messages, new_conversations, affected_dates and
-    scope_conversations for a date-incremental fact (grain includes
-    conversation_id and activity_date): every local date on which a
+    The scope of an incremental run of a date-incremental fact (grain
+    includes conversation_id and activity_date): every local date on which a
     conversation with new records has activity is rebuilt, with every
     conversation active on those dates.
 
@@ -234,7 +236,16 @@
     groups by their statistics), not for every message of those
     conversations. CSAT responses and mentions are few: all of those
     conversations' rows are read, filtered before their local date is
-    computed. The fact renders fact_scope_dependencies() outside its
+    computed.
+
+    The fact's pre-hook (store_fact_scope) keeps the scope in table
+    <fact>__scope before the fact is written: the fact reads it (CTEs
+    affected_dates and scope_conversations, fact_scope_ctes), and its
+    post-hook (delete_emptied_fact_dates) deletes the stored rows of the
+    dates in scope that the run gave no row: a date whose only activity moved
+    to another date (a re-exported record, a time-zone change), which the
+    replace by date (delete+insert, or Spark's partition overwrite) would
+    otherwise keep. The fact renders fact_scope_dependencies() outside its
     incremental branch.
 -#}
 {% macro fact_incremental_scope() -%}
@@ -274,7 +285,177 @@
         where activity_date in (select activity_date from affected_dates)
         union
         select conversation_id from new_conversations
+    )
+{%- endmacro %}
+
+
+{#- The table a date-incremental fact keeps its run's scope in, beside the fact. -#}
+{% macro fact_scope_relation() -%}
+    {{- return(api.Relation.create(
+        database=this.database, schema=this.schema,
+        identifier=this.identifier ~ "__scope", type="table",
+    )) -}}
+{%- endmacro %}
+
+
+{#-
+    Pre-hook of a date-incremental fact: (re)create <fact>__scope, with a row
+    per affected date (conversation_id null) and per conversation in scope
+    (activity_date null), each with the fact's newest `_watermark` before the
+    run (previous_watermark). Empty when the run is not incremental, so the
+    post-hooks always find it.
+-#}
+{% macro store_fact_scope() -%}
+    {%- set string_type = landing_sql_type("string") -%}
+    {%- set timestamp_type = landing_sql_type("timestamp") -%}
+    {%- set scope_sql -%}
+        {%- if is_incremental() %}
+        with
+        {{ fact_incremental_scope() }},
+
+        previous as (
+            select {{ incremental_cutoff_constant("_watermark", lookback=false) }} as previous_watermark
+        )
+
+        select
+            affected_dates.activity_date,
+            cast(null as {{ string_type }}) as conversation_id,
+            previous.previous_watermark
+        from affected_dates
+        cross join previous
+        union all
+        select
+            cast(null as date) as activity_date,
+            scope_conversations.conversation_id,
+            previous.previous_watermark
+        from scope_conversations
+        cross join previous
+        {%- else %}
+        select
+            cast(null as date) as activity_date,
+            cast(null as {{ string_type }}) as conversation_id,
+            cast(null as {{ timestamp_type }}) as previous_watermark
+        where 1 = 0
+        {%- endif %}
+    {%- endset -%}
+    {{ scratch_table_as(fact_scope_relation(), scope_sql) }}
+{%- endmacro %}
+
+
+{#- A plain table `relation` holding the rows of `sql`, replacing any earlier one. -#}
+{% macro scratch_table_as(relation, sql) %}
+    {{- return(adapter.dispatch("scratch_table_as", "ochre_analytics")(relation, sql)) -}}
+{% endmacro %}
+
+{% macro default__scratch_table_as(relation, sql) -%}
+    create or replace table {{ relation }} as {{ sql }}
+{%- endmacro %}
+
+{% macro spark__scratch_table_as(relation, sql) -%}
+    {#- Spark's session catalog replaces only v2 tables: drop, then create. -#}
+    {%- if execute -%}
+        {%- do adapter.drop_relation(relation) -%}
+    {%- endif -%}
+    create table {{ relation }} using parquet as {{ sql }}
+{%- endmacro %}
+
+
+{#- CTEs affected_dates and scope_conversations of an incremental fact, from its scope table. -#}
+{% macro fact_scope_ctes() -%}
+    {%- set scope = fact_scope_relation() -%}
+    affected_dates as (
+        select activity_date from {{ scope }}
+        where activity_date is not null
     ),
+
+    scope_conversations as (
+        select conversation_id from {{ scope }}
+        where conversation_id is not null
+    ),
+{%- endmacro %}
+
+
+{#-
+    Post-hook of a date-incremental fact: delete the stored rows of every
+    date in scope that this run gave no row (every row it wrote has a
+    `_watermark` above previous_watermark), then (a second post-hook,
+    drop_fact_scope) drop the scope table.
+-#}
+{% macro delete_emptied_fact_dates() -%}
+    {%- set scope = fact_scope_relation() -%}
+    {%- set emptied -%}
+        select activity_date from {{ scope }}
+        where activity_date is not null
+            and activity_date not in (
+                select activity_date from {{ this }}
+                where _watermark > (select max(previous_watermark) from {{ scope }})
+            )
+    {%- endset -%}
+    {{ delete_dates(this, "activity_date", emptied) }}
+{%- endmacro %}
+
+
+{% macro drop_fact_scope() -%}
+    drop table if exists {{ fact_scope_relation() }}
+{%- endmacro %}
+
+
+{#-
+    The config (hooks) of a date-incremental fact; the fact also sets
+    incremental_settings('by_date', 'activity_date').
+-#}
+{% macro fact_scope_hooks() %}
+    {{- return({
+        "pre_hook": ["{{ store_fact_scope() }}"],
+        "post_hook": ["{{ delete_emptied_fact_dates() }}", "{{ drop_fact_scope() }}"],
+    }) -}}
+{% endmacro %}
+
+
+{#-
+    Post-hook of a model incremental by date built from a fact
+    (int_agent_activity_daily): delete the dates the fact no longer has (the
+    fact deleted them: delete_emptied_fact_dates). The model recomputes only
+    the dates the fact rebuilt, and a date with no fact row gives it no row
+    to replace.
+-#}
+{% macro delete_dates_not_in(fact) -%}
+    {%- if is_incremental() -%}
+    {%- set dates -%}
+        select activity_date from {{ this }}
+        except
+        select activity_date from {{ fact }}
+    {%- endset -%}
+    {{ delete_dates(this, "activity_date", dates) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    A statement deleting from `relation` the rows whose `column` (a date)
+    is among those `dates_sql` selects; empty when there are none (a hook
+    that renders empty is skipped).
+-#}
+{% macro delete_dates(relation, column, dates_sql) %}
+    {{- return(adapter.dispatch("delete_dates", "ochre_analytics")(relation, column, dates_sql)) -}}
+{% endmacro %}
+
+{% macro default__delete_dates(relation, column, dates_sql) -%}
+    delete from {{ relation }} where {{ column }} in ({{ dates_sql }})
+{%- endmacro %}
+
+{% macro spark__delete_dates(relation, column, dates_sql) -%}
+    {#- Parquet tables cannot delete rows: drop the dates' partitions (read when the hook runs). -#}
+    {%- if not execute -%}
+        {{ return("") }}
+    {%- endif -%}
+    {%- set dates = run_query("select distinct " ~ column ~ " from (" ~ dates_sql ~ ") as dates").columns[0].values() -%}
+    {%- if dates | length > 0 -%}
+    alter table {{ relation }} drop if exists
+    {%- for d in dates | sort %}
+        partition ({{ column }} = '{{ d }}'){{ "," if not loop.last }}
+    {%- endfor %}
+    {%- endif -%}
 {%- endmacro %}
 
 

@@ -11,8 +11,11 @@
     one: the dates the fact rebuilt since (each incremental run of the fact
     gives its rows a watermark above every earlier one). The fact's rebuilt
     rows are appended, so DuckDB skips older row groups by their statistics.
+    A date the fact no longer has (its only activity moved to another date)
+    is deleted by the post-hook.
 -#}
 {{ config(**incremental_settings('by_date', 'activity_date')) }}
+{{ config(post_hook="{{ delete_dates_not_in(ref('fct_agent_activity')) }}") }}
 
 with
 

@@ -1,10 +1,11 @@
 {{ config(**incremental_settings('by_date', 'activity_date')) }}
+{{ config(**fact_scope_hooks()) }}
 {{ fact_scope_dependencies() }}
 
 with
 
 {% if is_incremental() -%}
-{{ fact_incremental_scope() }}
+{{ fact_scope_ctes() }}
 {%- endif %}
 
 messages as (
