@@ -123,7 +123,7 @@
 {%- endmacro %}
 
 
-{#- For a fact: the conversations in scope (CTE scope_conversations of fact_incremental_scope). -#}
+{#- For a fact: the conversations in scope (CTE scope_conversations of fact_scope_ctes). -#}
 {% macro localized_in_fact_scope(entity) -%}
     {{ localized_for_conversations(entity, "select conversation_id from scope_conversations") }}
 {%- endmacro %}
