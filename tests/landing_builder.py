@@ -58,6 +58,18 @@ class Landing:
                "updated_at": created_at, **kw}
         return self.add("messages", rec, file)  # type: ignore[return-value]
 
+    def answered(self, conversation_id: str, workspace_id: str, agent_id: str,
+                 opened_at: str, replied_at: str, message_ids: tuple[str, str],
+                 ai_assist: str = "none") -> None:
+        """A conversation a customer opened at `opened_at` (the conversation and its first
+        message) and agent `agent_id` answered at `replied_at`; `message_ids`: the customer's
+        message and the reply."""
+        asked, reply = message_ids
+        self.conversation(conversation_id, workspace_id, opened_at)
+        self.message(asked, conversation_id, workspace_id, opened_at, "customer")
+        self.message(reply, conversation_id, workspace_id, replied_at, "agent", agent_id,
+                     ai_assist=ai_assist)
+
     def csat(self, response_id: str, conversation_id: str, workspace_id: str, score: int,
              submitted_at: str, file: str | None = None, **kw) -> dict:
         rec = {"response_id": response_id, "conversation_id": conversation_id,

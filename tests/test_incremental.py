@@ -292,12 +292,8 @@ def test_late_message_on_an_old_conversation_reads_its_earlier_messages(tmp_path
     land = Landing()
     land.workspace("w1", "UTC")
     land.agent("a1", "w1")
-    land.conversation("c1", "w1", "2026-10-20T09:00:00Z")
-    land.message("m1", "c1", "w1", "2026-10-20T09:00:00Z", "customer")
-    land.message("m2", "c1", "w1", "2026-10-20T09:30:00Z", "agent", "a1", ai_assist="none")
-    land.conversation("c2", "w1", "2026-11-18T08:00:00Z")
-    land.message("m3", "c2", "w1", "2026-11-18T08:00:00Z", "customer")
-    land.message("m4", "c2", "w1", "2026-11-18T08:10:00Z", "agent", "a1", ai_assist="none")
+    land.answered("c1", "w1", "a1", "2026-10-20T09:00:00Z", "2026-10-20T09:30:00Z", ("m1", "m2"))
+    land.answered("c2", "w1", "a1", "2026-11-18T08:00:00Z", "2026-11-18T08:10:00Z", ("m3", "m4"))
     landing = land.write(tmp_path / "landing")
     nightly, full = tmp_path / "nightly", tmp_path / "full"
     assert run_pipeline(landing, nightly, "2026-11-19") == 0
@@ -339,9 +335,7 @@ def test_records_rescued_after_the_look_back_reach_the_facts(tmp_path):
     land = Landing()
     land.workspace("w1", "UTC")
     land.agent("a1", "w1")
-    land.conversation("c1", "w1", "2026-11-18T09:00:00Z")
-    land.message("m1", "c1", "w1", "2026-11-18T09:00:00Z", "customer")
-    land.message("m2", "c1", "w1", "2026-11-18T09:10:00Z", "agent", "a1", ai_assist="none")
+    land.answered("c1", "w1", "a1", "2026-11-18T09:00:00Z", "2026-11-18T09:10:00Z", ("m1", "m2"))
     # conversation c9 has not landed: its records are rejected (unknown conversation)
     land.message("m5", "c9", "w1", "2026-11-12T10:00:00Z", "customer")
     land.message("m6", "c9", "w1", "2026-11-12T10:20:00Z", "agent", "a1",
@@ -350,9 +344,7 @@ def test_records_rescued_after_the_look_back_reach_the_facts(tmp_path):
     land.mention("n1", "m6", "c9", "w1", "a1", "2026-11-12T10:20:00Z")
     # workspace w2 has not landed: its agent, conversation and messages are rejected
     land.agent("b1", "w2")
-    land.conversation("c7", "w2", "2026-11-13T09:00:00Z")
-    land.message("m7", "c7", "w2", "2026-11-13T09:00:00Z", "customer")
-    land.message("m8", "c7", "w2", "2026-11-13T09:05:00Z", "agent", "b1", ai_assist="none")
+    land.answered("c7", "w2", "b1", "2026-11-13T09:00:00Z", "2026-11-13T09:05:00Z", ("m7", "m8"))
     landing = land.write(tmp_path / "landing")
     nightly, full = tmp_path / "nightly", tmp_path / "full"
     assert run_pipeline(landing, nightly, "2026-11-19", "--rejected-threshold", "1") == 0
@@ -407,20 +399,14 @@ def test_a_time_zone_change_re_dates_the_workspace_history(tmp_path):
     land = Landing()
     land.workspace("w1", "UTC")
     land.agent("a1", "w1")
-    land.conversation("c1", "w1", "2026-11-10T22:50:00Z")
-    land.message("m1", "c1", "w1", "2026-11-10T22:50:00Z", "customer")
-    land.message("m2", "c1", "w1", "2026-11-10T23:30:00Z", "agent", "a1",
-                 ai_assist="draft_edited")
+    land.answered("c1", "w1", "a1", "2026-11-10T22:50:00Z", "2026-11-10T23:30:00Z",
+                  ("m1", "m2"), ai_assist="draft_edited")
     land.csat("r1", "c1", "w1", 5, "2026-11-10T23:40:00Z")
     land.mention("n1", "m2", "c1", "w1", "a1", "2026-11-10T23:30:00Z")
-    land.conversation("c2", "w1", "2026-11-15T10:00:00Z")
-    land.message("m3", "c2", "w1", "2026-11-15T10:00:00Z", "customer")
-    land.message("m4", "c2", "w1", "2026-11-15T10:05:00Z", "agent", "a1", ai_assist="none")
+    land.answered("c2", "w1", "a1", "2026-11-15T10:00:00Z", "2026-11-15T10:05:00Z", ("m3", "m4"))
     land.workspace("w2", "UTC")
     land.agent("b1", "w2")
-    land.conversation("c3", "w2", "2026-11-10T12:00:00Z")
-    land.message("m5", "c3", "w2", "2026-11-10T12:00:00Z", "customer")
-    land.message("m6", "c3", "w2", "2026-11-10T12:15:00Z", "agent", "b1", ai_assist="none")
+    land.answered("c3", "w2", "b1", "2026-11-10T12:00:00Z", "2026-11-10T12:15:00Z", ("m5", "m6"))
     landing = land.write(tmp_path / "landing")
     nightly, full = tmp_path / "nightly", tmp_path / "full"
     assert run_pipeline(landing, nightly, "2026-11-19") == 0
@@ -461,12 +447,8 @@ def test_a_date_whose_only_activity_moves_away_leaves_the_daily_tables(tmp_path,
     land = Landing()
     land.workspace("w1", "UTC")
     land.agent("a1", "w1")
-    land.conversation("c1", "w1", "2026-11-10T22:50:00Z")
-    land.message("m1", "c1", "w1", "2026-11-10T22:50:00Z", "customer")
-    land.message("m2", "c1", "w1", "2026-11-10T23:30:00Z", "agent", "a1", ai_assist="none")
-    land.conversation("c2", "w1", "2026-11-15T10:00:00Z")
-    land.message("m3", "c2", "w1", "2026-11-15T10:00:00Z", "customer")
-    land.message("m4", "c2", "w1", "2026-11-15T10:05:00Z", "agent", "a1", ai_assist="none")
+    land.answered("c1", "w1", "a1", "2026-11-10T22:50:00Z", "2026-11-10T23:30:00Z", ("m1", "m2"))
+    land.answered("c2", "w1", "a1", "2026-11-15T10:00:00Z", "2026-11-15T10:05:00Z", ("m3", "m4"))
     landing = land.write(tmp_path / "landing")
     nightly, full = tmp_path / "nightly", tmp_path / "full"
     assert run_pipeline(landing, nightly, "2026-11-19") == 0

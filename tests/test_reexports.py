@@ -19,9 +19,7 @@ def published(tmp_path_factory):
     land.agent("a1", "w1", display_name="Ada", status="deactivated",
                updated_at="2026-11-19T00:00:00Z", file="0_later_export.jsonl.gz")
     land.agent("a2", "w1")
-    land.conversation("c1", "w1", "2026-11-18T09:00:00Z")
-    land.message("m1", "c1", "w1", "2026-11-18T09:00:00Z", "customer")
-    land.message("m2", "c1", "w1", "2026-11-18T09:10:00Z", "agent", "a1", ai_assist="none")
+    land.answered("c1", "w1", "a1", "2026-11-18T09:00:00Z", "2026-11-18T09:10:00Z", ("m1", "m2"))
     # the same reply exported again, edited to draft_sent, newer updated_at, as Parquet
     land.message("m2", "c1", "w1", "2026-11-18T09:10:00Z", "agent", "a1",
                   ai_assist="draft_sent", updated_at="2026-11-18T10:00:00Z",
