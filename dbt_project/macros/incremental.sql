@@ -433,8 +433,10 @@
 
 {#-
     A statement deleting from `relation` the rows whose `column` (a date)
-    is among those `dates_sql` selects; empty when there are none (a hook
-    that renders empty is skipped).
+    is among those `dates_sql` selects. DuckDB: one `delete`, which deletes
+    nothing when there are none. Spark: the dates are read when the hook
+    runs, and it renders empty when there are none (a hook that renders
+    empty is skipped).
 -#}
 {% macro delete_dates(relation, column, dates_sql) %}
     {{- return(adapter.dispatch("delete_dates", "ochre_analytics")(relation, column, dates_sql)) -}}
