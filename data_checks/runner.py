@@ -162,11 +162,14 @@ def validate(
     daily_activity_days: int = DAILY_ACTIVITY_DAYS,
     low_csat_days: int = LOW_CSAT_DAYS,
     volume_tolerance: float = VOLUME_TOLERANCE,
+    loaded_since: dt.datetime | None = None,
 ) -> ValidationReport:
     """Validate the published tables (all, or ``tables``) of the DuckDB file ``db_path``.
 
     ``out_dir`` (the caller passes ``<warehouse>/validation/<as-of>/``) receives the JSON and
-    HTML; ``None`` writes nothing. Never raises for a data or GE problem: see the module doc.
+    HTML; ``None`` writes nothing. The rejected-share gate covers the landing files loaded
+    after ``loaded_since`` (the last publish; every file when None). Never raises for a data
+    or GE problem: see the module doc.
     """
     started = time.perf_counter()
     day = _as_date(as_of_date)
@@ -177,6 +180,7 @@ def validate(
         "daily_activity_days": daily_activity_days,
         "low_csat_days": low_csat_days,
         "volume_tolerance": volume_tolerance,
+        "loaded_since": loaded_since,
     }
     results: list[CheckResult] = []
     try:

@@ -36,6 +36,7 @@ PERIOD_DAYS = (7, 14, 30, 90)
 LOAD_QUADRANTS = ("workhorse", "underloaded", "drowning", "needs_context")
 AGENT_ROLES = ("owner", "admin", "agent")
 AGENT_STATUSES = ("active", "deactivated")
+LOAD_STATUSES = ("loaded", "hidden file", "unrecognised extension", "not in an entity folder")
 ENTITIES = (
     "workspaces",
     "agents",
@@ -169,6 +170,16 @@ CONTRACTS: dict[str, TableContract] = {
                 "entity VARCHAR, source_file VARCHAR, line_number BIGINT,"
                 " record_id VARCHAR, reason VARCHAR"
             ),
+        ),
+        TableContract(
+            "landing_file_loads",
+            _cols(
+                "entity VARCHAR, source_file VARCHAR, load_status VARCHAR,"
+                " file_size_bytes BIGINT, file_modified_at TIMESTAMPTZ, loaded_at TIMESTAMPTZ,"
+                " records_read BIGINT, records_current BIGINT, records_superseded BIGINT,"
+                " records_rejected BIGINT"
+            ),
+            ("source_file",),
         ),
     )
 }
@@ -465,15 +476,27 @@ def format_rejected_share(
     )
 
 
-def rejected_share_check(threshold: float) -> AggregateCheck:
-    """Rejected share per entity at or under ``threshold``, from ``rejected_share_by_entity``."""
+def rejected_share_check(
+    threshold: float, loaded_since: dt.datetime | None = None
+) -> AggregateCheck:
+    """Rejected share per entity at or under ``threshold``, over the records of the landing
+    files loaded after ``loaded_since`` (the last publish: what this run would publish for the
+    first time; every loaded file when None), from ``landing_file_loads``."""
+    where = "load_status = 'loaded'"
+    params: list[Any] | None = None
+    if loaded_since is not None:
+        where += " AND loaded_at > ?"
+        params = [loaded_since]
     sql = (
-        "SELECT entity, records_read, records_rejected, rejected_share "
-        "FROM rejected_share_by_entity ORDER BY entity"
+        "SELECT entity, sum(records_read) AS records_read, "
+        "sum(records_rejected) AS records_rejected, "
+        "CASE WHEN sum(records_read) > 0 "
+        "THEN sum(records_rejected) * 1.0 / sum(records_read) ELSE 0.0 END AS rejected_share "
+        f"FROM landing_file_loads WHERE {where} GROUP BY entity ORDER BY entity"
     )
 
     def build(read: Reader) -> AggregateBatch:
-        frame = read(sql, None)
+        frame = read(sql, params)
         exps: list[Expectation] = [gxe.ExpectColumnValuesToNotBeNull(column="entity")]
         messages: dict[int, str] = {}
         for row in frame.itertuples(index=False):
@@ -496,7 +519,31 @@ def rejected_share_check(threshold: float) -> AggregateCheck:
         return AggregateBatch(frame, exps, index_columns=("entity",), messages=messages)
 
     return AggregateCheck(
-        "rejected_share_by_entity", "rejected_share", "expect_column_values_to_be_between", build
+        "landing_file_loads", "rejected_share", "expect_column_values_to_be_between", build
+    )
+
+
+def reconciliation_check() -> AggregateCheck:
+    """Every record read from a loaded file is current, superseded or rejected: per file."""
+    sql = (
+        "SELECT source_file, records_read, "
+        "records_current + records_superseded + records_rejected AS records_accounted "
+        "FROM landing_file_loads WHERE load_status = 'loaded' "
+        "AND records_read <> records_current + records_superseded + records_rejected"
+    )
+
+    def build(read: Reader) -> AggregateBatch:
+        frame = read(sql, None)
+        exps: list[Expectation] = [
+            gxe.ExpectTableRowCountToEqual(
+                value=0,
+                meta={"message": "records read = current + superseded + rejected, per file"},
+            )
+        ]
+        return AggregateBatch(frame, exps, index_columns=("source_file",))
+
+    return AggregateCheck(
+        "landing_file_loads", "records_read", "expect_table_row_count_to_equal", build
     )
 
 
@@ -578,7 +625,8 @@ def build_suite(
     """The suite for one published table (KeyError for an unknown table).
 
     Options: ``threshold`` (rejected share, default 0.01), ``daily_activity_days`` (180),
-    ``low_csat_days`` (90), ``volume_tolerance`` (0.5).
+    ``low_csat_days`` (90), ``volume_tolerance`` (0.5), ``loaded_since`` (the rejected-share
+    gate covers the landing files loaded after it: the last publish; None: every file).
     """
     suite = _build_suite(table, as_of_date, **options)
     suite.aggregates.insert(0, declared_types_check(suite.contract))
@@ -593,6 +641,7 @@ def _build_suite(
     daily_activity_days: int = DAILY_ACTIVITY_DAYS,
     low_csat_days: int = LOW_CSAT_DAYS,
     volume_tolerance: float = VOLUME_TOLERANCE,
+    loaded_since: dt.datetime | None = None,
 ) -> TableSuite:
     c = CONTRACTS[table]
     d = as_of_date
@@ -715,7 +764,20 @@ def _build_suite(
                 *_keys(c, "entity", "source_file", "reason"),
                 _in_set("entity", ENTITIES),
             ],
-            aggregates=[rejected_share_check(threshold)],
+        )
+    if table == "landing_file_loads":
+        counts = ("records_read", "records_current", "records_superseded", "records_rejected")
+        return TableSuite(
+            table,
+            c,
+            rows=[
+                *_schema(c),
+                *_keys(c, "load_status", "loaded_at"),
+                _in_set("entity", ENTITIES),
+                _in_set("load_status", LOAD_STATUSES),
+                *_counts(counts),
+            ],
+            aggregates=[reconciliation_check(), rejected_share_check(threshold, loaded_since)],
         )
     raise KeyError(table)
 

@@ -23,6 +23,7 @@ PUBLISHED_TABLES = (
     "agents",
     "workspaces",
     "rejected_records",
+    "landing_file_loads",
 )
 """The marts of one as-of date, copied from the build database into the published file."""
 
@@ -163,11 +164,6 @@ class Settings:
     def published_db(self) -> Path:
         return published_db_in(self.warehouse_dir)
 
-    @property
-    def landing_checked_cache(self) -> Path:
-        """Landing files an earlier run found readable (size, modification time)."""
-        return self.warehouse_dir / "landing_checked.json"
-
     def validation_dir(self, as_of: dt.date) -> Path:
         return self.warehouse_dir / "validation" / as_of.isoformat()
 
@@ -197,10 +193,7 @@ class Settings:
         """``--vars`` of the pipeline's dbt runs. The same on every run of a deployment, so
         dbt re-parses only what changed (partial parsing); the as-of date, which changes
         every night, goes in the environment instead (:meth:`dbt_run_env`)."""
-        return {
-            "landing_dir": str(self.landing_dir),
-            "lookback_days": self.lookback_days,
-        }
+        return {"landing_dir": str(self.landing_dir)}
 
     def dbt_run_env(self, as_of: dt.date) -> dict[str, str]:
         """:meth:`dbt_env` plus the run's as-of date (``OCHRE_AS_OF_DATE``; the macro

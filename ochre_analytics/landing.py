@@ -1,36 +1,62 @@
-"""Checks on the landing folder before a run: it exists, it holds records, its files read."""
+"""Checks on the landing folder before a run.
+
+The folder exists and holds landing files; the files no run has loaded yet read (a corrupt
+gzip or Parquet file is named before dbt starts); the files an earlier run loaded have not
+changed since (landing files are immutable once landed: a changed file is an error naming it);
+no symlink leads out of the folder. The landing contract (entities, columns) is the dbt source
+``landing`` in ``dbt_project/models/staging/_sources.yml``: this module reads its entity list
+from there.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ENTITIES = (
-    "workspaces",
-    "agents",
-    "conversations",
-    "messages",
-    "csat_responses",
-    "mentions",
-    "nps_responses",
-)
-OPTIONAL_ENTITIES = ("nps_responses",)
+from .config import PROJECT_DIR
+
+SOURCES_YML = PROJECT_DIR / "dbt_project" / "models" / "staging" / "_sources.yml"
 SUFFIXES = (".jsonl", ".jsonl.gz", ".parquet")
+LOAD_LOG_TABLE = "int_landing_files"
 
 
 class LandingError(RuntimeError):
     """The landing folder cannot be read as a landing set."""
 
 
+@functools.cache
+def landing_tables() -> tuple[dict, ...]:
+    """The tables of the dbt source ``landing`` (name, config.meta, columns), in YAML order."""
+    import yaml
+
+    with open(SOURCES_YML) as handle:
+        sources = yaml.safe_load(handle)["sources"]
+    landing = next(s for s in sources if s["name"] == "landing")
+    return tuple(landing["tables"])
+
+
+ENTITIES: tuple[str, ...] = tuple(t["name"] for t in landing_tables())
+"""The landing entities, in the contract's order."""
+
+OPTIONAL_ENTITIES: tuple[str, ...] = tuple(
+    t["name"] for t in landing_tables() if t.get("config", {}).get("meta", {}).get("optional")
+)
+"""Entities whose folder may be missing (``nps_responses``)."""
+
+
 @dataclass
 class EntityFiles:
+    """One entity folder: its landing files, the files it holds that are never read (another
+    extension, hidden), and the files an earlier run loaded that are gone."""
+
     entity: str
     files: list[Path] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
     @property
     def total_bytes(self) -> int:
@@ -42,6 +68,15 @@ class EntityFiles:
             return None
         ts = max(f.stat().st_mtime for f in self.files)
         return dt.datetime.fromtimestamp(ts, tz=dt.UTC)
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """A file of the load log (``int_landing_files``): as it was when it was loaded."""
+
+    size: int
+    modified_at: dt.datetime
+    loaded_at: dt.datetime
 
 
 def is_landing_file(path: Path) -> bool:
@@ -59,6 +94,36 @@ def list_entity_files(landing_dir: Path, entity: str) -> EntityFiles:
         elif path.is_file():
             found.ignored.append(path)
     return found
+
+
+def loaded_files(build_db: Path) -> dict[str, LoadedFile]:
+    """The load log of the build database (landing-relative path -> file as loaded); empty
+    when the database or the table does not exist yet. Read through a read-only connection
+    that is closed before dbt starts."""
+    if not build_db.exists():
+        return {}
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(build_db), read_only=True)
+    except duckdb.Error as exc:
+        raise LandingError(
+            f"cannot read the load log in {build_db}: {' '.join(str(exc).split())}"
+        ) from exc
+    try:
+        exists = con.execute(
+            "select count(*) from information_schema.tables where table_name = ?",
+            [LOAD_LOG_TABLE],
+        ).fetchone()[0]
+        if not exists:
+            return {}
+        rows = con.execute(
+            f"select source_file, file_size_bytes, file_modified_at, loaded_at "
+            f"from {LOAD_LOG_TABLE} where load_status = 'loaded'"
+        ).fetchall()
+    finally:
+        con.close()
+    return {path: LoadedFile(size, modified, loaded) for path, size, modified, loaded in rows}
 
 
 def _check_readable(path: Path) -> None:
@@ -82,20 +147,47 @@ def _check_readable(path: Path) -> None:
         raise LandingError(f"cannot read landing file {path}: {exc}") from exc
 
 
+def _check_unchanged(relative: str, path: Path, loaded: LoadedFile) -> None:
+    stat = path.stat()
+    modified = dt.datetime.fromtimestamp(stat.st_mtime_ns / 1e9, tz=dt.UTC)
+    if stat.st_size == loaded.size and abs((modified - loaded.modified_at).total_seconds()) < 1e-3:
+        return
+    raise LandingError(
+        f"landing file {relative} changed after it was loaded on "
+        f"{loaded.loaded_at:%Y-%m-%d %H:%M} UTC (size {loaded.size} -> {stat.st_size} bytes, "
+        f"modified {modified:%Y-%m-%d %H:%M:%S} UTC): landing files are immutable; restore it "
+        "and land the change as a new file, or rebuild from every file with --full-refresh"
+    )
+
+
+def _refuse_symlinks_out(landing_dir: Path) -> None:
+    root = landing_dir.resolve()
+    for entity in ENTITIES:
+        folder = landing_dir / entity
+        candidates = [folder, *(folder.iterdir() if folder.is_dir() else [])]
+        for path in candidates:
+            if path.is_symlink():
+                target = path.resolve()
+                if target != root and root not in target.parents:
+                    raise LandingError(
+                        f"{path} is a symlink to {target}, outside the landing folder: refused"
+                    )
+
+
 def inspect_landing(
-    landing_dir: Path, *, check_files: bool = True, checked_cache: Path | None = None
+    landing_dir: Path, *, check_files: bool = True, build_db: Path | None = None
 ) -> dict[str, EntityFiles]:
     """List every entity's files; raise LandingError when the set cannot be used.
 
-    With `checked_cache` (a JSON file, kept in the warehouse folder), a file that read
-    before, with the same size and modification time, is not read again: landing files
-    are never rewritten in place, so a nightly run checks only what landed since. The
-    cache is written only after every file read.
+    With `check_files`, the files no run has loaded yet (those not in the load log of
+    `build_db`; every file without it) are read through, and the files in the load log must
+    be as they were loaded. Pass no `build_db` for a full refresh, which loads every file again.
     """
     if not landing_dir.exists():
         raise LandingError(f"landing folder {landing_dir} does not exist")
     if not landing_dir.is_dir():
         raise LandingError(f"landing folder {landing_dir} is not a folder")
+    _refuse_symlinks_out(landing_dir)
     found = {entity: list_entity_files(landing_dir, entity) for entity in ENTITIES}
     if not any(found[e].files for e in ENTITIES):
         raise LandingError(
@@ -104,41 +196,36 @@ def inspect_landing(
             f"{', '.join('*' + s for s in SUFFIXES)})"
         )
     if check_files:
-        known = _read_checked(checked_cache, landing_dir)
-        checked: dict[str, list[int]] = {}
+        loaded = loaded_files(build_db) if build_db is not None else {}
+        present: set[str] = set()
         for entity_files in found.values():
             for path in entity_files.files:
-                key = path.relative_to(landing_dir).as_posix()
-                stat = path.stat()
-                signature = [stat.st_size, stat.st_mtime_ns]
-                if known.get(key) != signature:
+                relative = path.relative_to(landing_dir).as_posix()
+                present.add(relative)
+                if relative in loaded:
+                    _check_unchanged(relative, path, loaded[relative])
+                else:
                     _check_readable(path)
-                checked[key] = signature
-        _write_checked(checked_cache, landing_dir, checked)
+        for relative in sorted(set(loaded) - present):
+            entity = relative.split("/", 1)[0]
+            if entity in found:
+                found[entity].removed.append(relative)
     return found
 
 
-def _read_checked(cache: Path | None, landing_dir: Path) -> dict[str, list[int]]:
-    """The files a previous run found readable (empty when there is no usable cache)."""
-    if cache is None or not cache.is_file():
-        return {}
-    try:
-        data = json.loads(cache.read_text())
-    except (OSError, ValueError):
-        return {}  # unreadable or half-written: check every file again
-    if not isinstance(data, dict) or data.get("landing_dir") != str(landing_dir.resolve()):
-        return {}
-    files = data.get("files")
-    return files if isinstance(files, dict) else {}
-
-
-def _write_checked(cache: Path | None, landing_dir: Path, files: dict[str, list[int]]) -> None:
-    if cache is None:
-        return
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(cache.name + ".tmp")
-        tmp.write_text(json.dumps({"landing_dir": str(landing_dir.resolve()), "files": files}))
-        tmp.replace(cache)
-    except OSError:
-        pass  # only a cache: the next run checks every file again
+def landing_notes(found: dict[str, EntityFiles], landing_dir: Path) -> list[str]:
+    """One line per file a run does not read or no longer finds, for the run's output."""
+    lines = []
+    for entity_files in found.values():
+        for path in entity_files.ignored:
+            why = "hidden file" if path.name.startswith(".") else "unrecognised extension"
+            lines.append(
+                f"not read: {path.relative_to(landing_dir).as_posix()} ({why}; landing files "
+                f"end in {', '.join(SUFFIXES)})"
+            )
+        for relative in entity_files.removed:
+            lines.append(
+                f"gone: {relative} was loaded earlier and is no longer in the landing folder; "
+                "its records stay in the warehouse until a --full-refresh"
+            )
+    return lines

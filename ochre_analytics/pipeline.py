@@ -138,13 +138,13 @@ def take_failure(run_id: str) -> BaseException | None:
 # -- the work of the steps -----------------------------------------------------------------
 
 
-def check_landing(settings: Settings) -> dict[str, EntityFiles]:
-    """The landing folder exists, holds records, and its files read (LandingError if not).
-
-    Files found readable by an earlier run (same size and modification time) are not read
-    again: ``<warehouse>/landing_checked.json`` lists them.
-    """
-    return inspect_landing(settings.landing_dir, checked_cache=settings.landing_checked_cache)
+def check_landing(settings: Settings, *, full_refresh: bool = False) -> dict[str, EntityFiles]:
+    """The landing folder exists, holds records, its new files read, and the files loaded
+    before are unchanged (LandingError if not). A full refresh loads every file again, so
+    every file is read and none is compared with the load log."""
+    return inspect_landing(
+        settings.landing_dir, build_db=None if full_refresh else settings.warehouse_db
+    )
 
 
 def build_settings(settings: Settings) -> Settings:
@@ -164,11 +164,14 @@ def audit(
     Results (JSON, HTML summary, Data Docs) go to ``<warehouse>/validation/<as-of>/``.
     Never raises for a data problem; the caller decides on ``report.passed``.
     """
+    from .publish import published_at
+
     data_checks = _import_data_checks()
     return data_checks.validate(
         settings.warehouse_db,
         as_of,
         threshold=settings.rejected_threshold,
+        loaded_since=published_at(settings.published_db),
         out_dir=settings.validation_dir(as_of),
         tables=tables,
         duckdb_settings={

@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -172,7 +173,20 @@ def publish(
 
 
 def published_as_of(path: Path) -> dt.date | None:
-    """The as-of date of the published file at `path`; None when there is none (or unreadable).
+    """The as-of date of the published file at `path`; None when there is none (or unreadable)."""
+    return _published_metadata(path, "max(as_of_date)")
+
+
+def published_at(path: Path) -> dt.datetime | None:
+    """When the published file at `path` was published; None when there is none (or unreadable).
+
+    The rejected-share gate covers the landing files loaded after it (``data_checks``).
+    """
+    return _published_metadata(path, "max(published_at)")
+
+
+def _published_metadata(path: Path, expression: str) -> Any:
+    """One value of the published file's ``publish_metadata``; None when there is none.
 
     Read through ``:memory:`` + ``ATTACH ... (READ_ONLY)``, so no DuckDB instance of the
     published path stays open in this process (a later connection sees a swapped-in file).
@@ -182,8 +196,7 @@ def published_as_of(path: Path) -> dt.date | None:
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"attach '{_quote(path)}' as current (read_only)")
-        sql = "select max(as_of_date) from current.main.publish_metadata"
-        return con.execute(sql).fetchone()[0]
+        return con.execute(f"select {expression} from current.main.publish_metadata").fetchone()[0]
     except duckdb.Error:
         return None
     finally:

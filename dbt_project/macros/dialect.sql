@@ -42,45 +42,6 @@
 {%- endmacro %}
 
 
-{#-
-    Written between `<cte> as` and its `(`: a CTE that several others read,
-    evaluated where each reads it (each with its own filters pushed into the
-    scan) rather than stored once. DuckDB stores a CTE read more than once
-    unless told `not materialized`; Spark inlines CTEs anyway.
--#}
-{% macro cte_not_materialized() %}
-    {{- return(adapter.dispatch("cte_not_materialized", "ochre_analytics")()) -}}
-{% endmacro %}
-
-{% macro default__cte_not_materialized() -%}
-    not materialized
-{%- endmacro %}
-
-{% macro spark__cte_not_materialized() -%}
-{%- endmacro %}
-
-
-{#-
-    Written after a model's final select: store its rows grouped by
-    `column`, so that each DuckDB row group holds a narrow range of it and a
-    reader filtering on it (the leaderboard's 180 days, a nightly run's
-    rebuilt dates) skips the other row groups by their min/max statistics.
-    Without it, a full refresh leaves every date in every row group, and a
-    nightly run reads the whole history. Spark: nothing (plain files, no
-    row-group skipping to gain from a global sort).
--#}
-{% macro stored_in_order_of(column) %}
-    {{- return(adapter.dispatch("stored_in_order_of", "ochre_analytics")(column)) -}}
-{% endmacro %}
-
-{% macro default__stored_in_order_of(column) -%}
-    order by {{ column }}
-{%- endmacro %}
-
-{% macro spark__stored_in_order_of(column) -%}
-{%- endmacro %}
-
-
 {#- Exact median: the mean of the two middle values for an even count. -#}
 {% macro exact_median(expr) %}
     {{- return(adapter.dispatch("exact_median", "ochre_analytics")(expr)) -}}
@@ -133,89 +94,44 @@
 {%- endmacro %}
 
 
-{#-
-    Keep one row per key: the one that sorts first by order_by.
-    relation_sql is a relation or CTE name (a parenthesised subquery when
-    mostly_unique is false). mostly_unique: most keys have one row (landing
-    copies: re-exports are rare), so only the repeated keys are ranked.
--#}
-{% macro dedup_latest(relation_sql, key_columns, order_by, mostly_unique=false) %}
-    {{- return(adapter.dispatch("dedup_latest", "ochre_analytics")(
-        relation_sql, key_columns, order_by, mostly_unique
-    )) -}}
+{#- A timestamp plus n days (n may be negative). -#}
+{% macro timestamp_add_days(ts_expr, n) %}
+    {{- return(adapter.dispatch("timestamp_add_days", "ochre_analytics")(ts_expr, n)) -}}
 {% endmacro %}
 
-{#-
-    DuckDB: one hash aggregate (arg_max / arg_min over the sort key as a
-    tuple) instead of a window sort, when every sort column runs the same
-    direction; a window otherwise. Both keep the same row.
-
-    With mostly_unique, the wide aggregate runs on the rows of repeated keys
-    only: a count per key finds them, the other rows pass through (an anti
-    join). On 11.6M message copies this took the model from 28 s to 11 s.
--#}
-{% macro default__dedup_latest(relation_sql, key_columns, order_by, mostly_unique=false) -%}
-    {%- set terms = [] -%}
-    {%- set directions = [] -%}
-    {%- for part in order_by.split(",") -%}
-        {%- set words = part.strip().split() -%}
-        {%- do terms.append(words[0]) -%}
-        {%- do directions.append((words[1] if words | length > 1 else "asc") | lower) -%}
-    {%- endfor -%}
-    {%- set keys = key_columns | join(", ") -%}
-    {%- if directions | unique | list | length == 1 -%}
-    {%- set pick -%}
-    unnest({{ "arg_max" if directions[0] == "desc" else "arg_min" }}(
-        _dedup_row, ({{ terms | join(", ") }})
-    ))
-    {%- endset -%}
-    {%- if mostly_unique -%}
-    with _dedup_repeated as (
-        select {{ keys }} from {{ relation_sql }} group by {{ keys }} having count(*) > 1
-    )
-
-    select _dedup_single.*
-    from {{ relation_sql }} as _dedup_single
-    anti join _dedup_repeated using ({{ keys }})
-    union all
-    select {{ pick }}
-    from (
-        select _dedup_copies.*
-        from {{ relation_sql }} as _dedup_copies
-        semi join _dedup_repeated using ({{ keys }})
-    ) as _dedup_row
-    group by {{ keys }}
-    {%- else -%}
-    select {{ pick }}
-    from {{ relation_sql }} as _dedup_row
-    group by {{ keys }}
-    {%- endif -%}
-    {%- else -%}
-    select * exclude (_dedup_rank)
-    from (
-        select
-            *,
-            row_number() over (
-                partition by {{ keys }}
-                order by {{ order_by }}
-            ) as _dedup_rank
-        from {{ relation_sql }}
-    ) as ranked
-    where _dedup_rank = 1
-    {%- endif %}
+{% macro default__timestamp_add_days(ts_expr, n) -%}
+    (({{ ts_expr }}) + to_days(cast({{ n }} as integer)))
 {%- endmacro %}
 
-{#- Spark has no `* except`: carry the row as a struct and expand it again. -#}
-{% macro spark__dedup_latest(relation_sql, key_columns, order_by, mostly_unique=false) -%}
-    select _dedup_row.*
-    from (
-        select
-            struct(*) as _dedup_row,
-            row_number() over (
-                partition by {{ key_columns | join(", ") }}
-                order by {{ order_by }}
-            ) as _dedup_rank
-        from {{ relation_sql }}
-    ) as ranked
-    where _dedup_rank = 1
+{% macro spark__timestamp_add_days(ts_expr, n) -%}
+    (({{ ts_expr }}) + make_interval(0, 0, 0, cast({{ n }} as int)))
+{%- endmacro %}
+
+
+{#-
+    When this dbt invocation started (dbt's run_started_at, UTC), as a SQL
+    timestamp: the clock of the run. Rows a run writes carry it (_loaded_at,
+    _built_at, changed_at), and a record whose updated_at is more than a day
+    after it is rejected.
+-#}
+{% macro run_started_at_literal() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00' as {{ landing_sql_type("timestamp") }})
+{%- endmacro %}
+
+
+{#-
+    The materialization of a model that is incremental by landing file or by
+    conversation. DuckDB: incremental. Spark: a table rebuilt every run, since
+    Parquet tables cannot delete or update rows (docs/spark.md).
+-#}
+{% macro incremental_or_table() %}
+    {{- return(adapter.dispatch("incremental_or_table", "ochre_analytics")()) -}}
+{% endmacro %}
+
+{% macro default__incremental_or_table() -%}
+    {{- return("incremental") -}}
+{%- endmacro %}
+
+{% macro spark__incremental_or_table() -%}
+    {{- return("table") -}}
 {%- endmacro %}

@@ -11,7 +11,7 @@
 with
 
 periods as (
-    select * from {{ leaderboard_periods() }}
+    select period_days from {{ ref('leaderboard_windows') }}
 ),
 
 from_fact as (

@@ -1,6 +1,6 @@
 {#-
-    CSAT, recounted from the clean responses (int_csat_responses_localized)
-    and the clean messages, against agent_leaderboard and team_kpis.
+    CSAT, recounted from the current copies of the CSAT responses and the
+    messages, against agent_leaderboard and team_kpis.
 
     As of D, the response that counts for a conversation is its latest one
     submitted up to the end of D (greatest submitted_at, then response_id): a
@@ -17,9 +17,18 @@
 with
 
 periods as (
-    select * from {{ leaderboard_periods() }}
+    select period_days from {{ ref('leaderboard_windows') }}
 ),
 
+clean_csat_responses as (
+    select
+        copies.*,
+        {{ local_date('copies.submitted_at', 'workspaces.timezone') }} as submitted_date
+    from {{ ref('int_csat_responses_deduplicated') }} as copies
+    inner join {{ ref('workspaces') }} as workspaces
+        on copies.workspace_id = workspaces.workspace_id
+    where copies.copy_status = 'current'
+),
 ranked as (
     select
         response_id,
@@ -32,7 +41,7 @@ ranked as (
             partition by conversation_id
             order by submitted_at desc, response_id desc
         ) as recency
-    from {{ ref('int_csat_responses_localized') }}
+    from clean_csat_responses
     where submitted_date <= {{ as_of_date() }}
 ),
 
@@ -67,8 +76,9 @@ credits as (
         windowed.response_id,
         windowed.score
     from windowed
-    inner join {{ ref('int_messages_localized') }} as replies
+    inner join {{ ref('int_messages_deduplicated') }} as replies
         on windowed.conversation_id = replies.conversation_id
+        and replies.copy_status = 'current'
         and replies.message_type = 'reply'
         and replies.author_type = 'agent'
         and replies.created_at < windowed.submitted_at

@@ -1,8 +1,8 @@
 {#-
     Every clean outbound reply reaches fct_agent_activity, exactly once.
 
-    Recounts, from int_messages_localized (the clean, deduplicated,
-    non-rejected messages), the outbound replies (message_type 'reply' by an
+    Recounts, from the current copies of int_messages_deduplicated (the
+    clean, deduplicated messages), the outbound replies (message_type 'reply' by an
     author_type 'agent') per agent, conversation and local date, with their
     ai_assist split, and compares them with the fact. Returns every key where
     the two differ (so the totals, sum(replies_sent) = count of clean outbound
@@ -10,6 +10,16 @@
 -#}
 {{ config(tags=['deep']) }}
 with
+
+clean_messages as (
+    select
+        copies.*,
+        {{ local_date('copies.created_at', 'workspaces.timezone') }} as created_date
+    from {{ ref('int_messages_deduplicated') }} as copies
+    inner join {{ ref('workspaces') }} as workspaces
+        on copies.workspace_id = workspaces.workspace_id
+    where copies.copy_status = 'current'
+),
 
 clean_replies as (
     select
@@ -20,7 +30,7 @@ clean_replies as (
         sum(case when ai_assist = 'draft_sent' then 1 else 0 end) as ai_draft_sent_replies,
         sum(case when ai_assist = 'draft_edited' then 1 else 0 end) as ai_draft_edited_replies,
         sum(case when ai_assist is null or ai_assist = 'none' then 1 else 0 end) as scratch_replies
-    from {{ ref('int_messages_localized') }}
+    from clean_messages
     where message_type = 'reply' and author_type = 'agent'
     group by 1, 2, 3
 ),

@@ -12,7 +12,7 @@
 with
 
 periods as (
-    select * from {{ leaderboard_periods() }}
+    select period_days from {{ ref('leaderboard_windows') }}
 ),
 
 missing_team_kpis as (

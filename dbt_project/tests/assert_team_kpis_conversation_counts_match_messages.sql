@@ -1,6 +1,6 @@
 {#-
     team_kpis' conversation counts, recounted straight from the clean messages
-    (int_messages_localized), for every workspace and window N as of D:
+    (the current copies of int_messages_deduplicated), for every workspace and window N as of D:
       conversations_replied       distinct conversations with an outbound
                                   (human) or AI reply dated D-N+1 .. D
       prev_conversations_replied  the same over D-2N+1 .. D-N
@@ -13,12 +13,21 @@
 with
 
 periods as (
-    select * from {{ leaderboard_periods() }}
+    select period_days from {{ ref('leaderboard_windows') }}
+),
+
+clean_messages as (
+    select
+        copies.*,
+        {{ local_date('copies.created_at', 'workspaces.timezone') }} as created_date
+    from {{ ref('int_messages_deduplicated') }} as copies
+    inner join {{ ref('workspaces') }} as workspaces
+        on copies.workspace_id = workspaces.workspace_id
+    where copies.copy_status = 'current'
 ),
 
 messages as (
-    select *
-    from {{ ref('int_messages_localized') }}
+    select * from clean_messages
     where created_date <= {{ as_of_date() }}
 ),
 

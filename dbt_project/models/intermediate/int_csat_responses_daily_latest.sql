@@ -3,28 +3,49 @@
     date D that is the latest response submitted up to D, so a rating is
     counted while D is before the local date it was superseded on.
 
-    Grain: conversation x local date of submission; the day's last
-    response, with the local date of the next (superseding) response.
-
-    Incremental by conversation: a run recomputes every row of the
-    conversations with a CSAT response new since the last run (with the
-    look-back); delete+insert replaces all of their rows.
+    Grain: conversation x local date of submission: the day's last response,
+    with the local date of the next (superseding) response. A view: CSAT
+    responses are few, and the facts read it for the conversations they
+    rebuild.
 -#}
-{{ config(**incremental_settings('by_key', 'conversation_id')) }}
+{{ config(materialized='view') }}
 
 with
 
 responses as (
-    -- incremental runs: every response of the conversations with a response new in this run
-    {{ localized_of_new_conversations('csat_responses') }}
+    select * from {{ ref('int_csat_responses_deduplicated') }}
+    where copy_status = 'current'
 ),
 
+workspaces as (
+    select
+        workspace_id,
+        coalesce(timezone, 'UTC') as timezone
+    from {{ ref('int_workspaces_deduplicated') }}
+    where copy_status = 'current'
+),
+
+localized as (
+    select
+        responses.*,
+        {{ local_date('responses.submitted_at', 'workspaces.timezone') }} as submitted_date
+    from responses
+    inner join workspaces
+        on responses.workspace_id = workspaces.workspace_id
+),
+
+-- the day's last response of each conversation
 days_last as (
-    {{ dedup_latest(
-        "responses",
-        ["conversation_id", "submitted_date"],
-        "submitted_at desc, response_id desc"
-    ) }}
+    select * from (
+        select
+            *,
+            row_number() over (
+                partition by conversation_id, submitted_date
+                order by submitted_at desc, response_id desc
+            ) as rank_in_day
+        from localized
+    ) as ranked_responses
+    where rank_in_day = 1
 ),
 
 final as (
@@ -38,8 +59,7 @@ final as (
         lead(submitted_date) over (
             partition by conversation_id
             order by submitted_date
-        ) as superseded_on,
-        {{ watermark_of(['csat_responses']) }} as _watermark
+        ) as superseded_on
     from days_last
 )
 

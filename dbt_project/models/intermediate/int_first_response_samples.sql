@@ -7,17 +7,50 @@
       c = earliest customer message in (h, t1]
     The wait started at f, else at c; with neither there is no sample.
     One sample at most per (agent, conversation), dated by t1's local date.
+
+    Incremental by conversation: a run appends the samples of the
+    conversations changed since its last build; the post-hook deletes their
+    older samples (macros/incremental.sql).
 -#}
 {{ config(
-    pre_hook="{{ delete_samples_of_new_conversations() }}",
-    **incremental_settings('by_key', 'conversation_id')
+    materialized=incremental_or_table(),
+    incremental_strategy='append',
+    post_hook="{{ delete_older_rows_of_rebuilt_conversations() }}",
+    on_schema_change='fail',
 ) }}
+
+-- depends_on: {{ ref('int_conversation_changes') }}
 
 with
 
+-- every current message of the conversations this run rebuilds
+conversation_messages as (
+    select * from {{ ref('int_messages_deduplicated') }}
+    where copy_status = 'current'
+    {%- if is_incremental() %}
+        and conversation_id in ({{ conversations_changed_since_last_build() }})
+    {%- endif %}
+),
+
+workspaces as (
+    select
+        workspace_id,
+        coalesce(timezone, 'UTC') as timezone
+    from {{ ref('int_workspaces_deduplicated') }}
+    where copy_status = 'current'
+),
+
 messages as (
-    -- incremental runs: every message of the conversations with a message new in this run
-    {{ localized_of_new_conversations('messages') }}
+    select
+        conversation_messages.*,
+        conversation_messages.message_type = 'reply'
+            and conversation_messages.author_type = 'agent' as is_outbound_reply,
+        conversation_messages.message_type = 'handoff' as is_handoff,
+        conversation_messages.author_type = 'customer' as is_customer_message,
+        {{ local_date('conversation_messages.created_at', 'workspaces.timezone') }} as created_date
+    from conversation_messages
+    inner join workspaces
+        on conversation_messages.workspace_id = workspaces.workspace_id
 ),
 
 outbound_replies as (
@@ -37,11 +70,16 @@ wait_events as (
 
 -- each agent's first outbound reply in each conversation
 first_replies as (
-    {{ dedup_latest(
-        "outbound_replies",
-        ["conversation_id", "author_agent_id"],
-        "created_at asc, message_id asc"
-    ) }}
+    select * from (
+        select
+            *,
+            row_number() over (
+                partition by conversation_id, author_agent_id
+                order by created_at, message_id
+            ) as reply_rank
+        from outbound_replies
+    ) as ranked_replies
+    where reply_rank = 1
 ),
 
 -- h: the latest human reply before t1, by any agent
@@ -109,7 +147,7 @@ final as (
         {{ seconds_between('coalesce(handoff_at, customer_waiting_since)', 'replied_at') }}
             as first_response_seconds,
         previous_human_reply_at is null as is_conversation_first_human_reply,
-        {{ watermark_of(['messages']) }} as _watermark
+        {{ run_started_at_literal() }} as _built_at
     from with_wait_start
     where coalesce(handoff_at, customer_waiting_since) is not null
 )

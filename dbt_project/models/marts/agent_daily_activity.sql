@@ -1,10 +1,15 @@
 {#- The drill-down's daily series: per agent per local date with activity, D-179 .. D. -#}
 with
 
--- per agent and date: the day's figures, and its CSAT responses by the date they were superseded on
-days as (
-    select * from {{ ref('int_agent_activity_daily') }}
-    where activity_date between
+-- the fact rows of the days shown, with whether the row's CSAT response is the latest as of D
+activity as (
+    select
+        fct.*,
+        fct.csat_responses > 0
+        and (fct.csat_superseded_on is null or fct.csat_superseded_on > {{ as_of_date() }})
+            as csat_counted
+    from {{ ref('fct_agent_activity') }} as fct
+    where fct.activity_date between
         {{ add_days(as_of_date(), "1 - " ~ var("daily_activity_days")) }} and {{ as_of_date() }}
 ),
 
@@ -13,21 +18,18 @@ daily as (
         workspace_id,
         agent_id,
         activity_date,
-        sum(conversations_handled) as conversations_handled,
+        count(distinct case when replies_sent > 0 then conversation_id end) as conversations_handled,
         sum(replies_sent) as replies_sent,
         sum(first_response_samples) as first_response_samples,
-        max(median_first_response_seconds) as median_first_response_seconds,
-        -- the latest rating as of D: not superseded by D
-        sum(case when {{ superseded_after_as_of("csat_superseded_on") }} then csat_responses else 0 end)
-            as csat_responses,
-        sum(case when {{ superseded_after_as_of("csat_superseded_on") }} then csat_score_sum else 0 end)
-            as csat_score_sum,
+        {{ exact_median("first_response_seconds") }} as median_first_response_seconds,
+        sum(case when csat_counted then 1 else 0 end) as csat_responses,
+        sum(case when csat_counted then csat_score else 0 end) as csat_score_sum,
         sum(ai_draft_sent_replies) as ai_draft_sent_replies,
         sum(ai_draft_edited_replies) as ai_draft_edited_replies,
         sum(scratch_replies) as scratch_replies,
         sum(mentions_received) as mentions_received
-    from days
-    group by 1, 2, 3
+    from activity
+    group by workspace_id, agent_id, activity_date
 ),
 
 final as (

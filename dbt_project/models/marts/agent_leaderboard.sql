@@ -1,117 +1,85 @@
-{#- One row per workspace, as-of date, window and agent (spec/metrics.md). -#}
+{#- One row per workspace, as-of date, window and agent (spec/metrics.md, agent_leaderboard.yml). -#}
 with
 
 agents as (
     select * from {{ ref('agents') }}
 ),
 
--- read by several CTEs, each with its own filters (not stored once)
-activity as {{ cte_not_materialized() }} (
-    {{ fact_rows_to_as_of(ref('fct_agent_activity')) }}
+windows as (
+    select period_days from {{ ref('leaderboard_windows') }}
 ),
 
-periods as (
-    select * from {{ leaderboard_periods() }}
-),
-
--- per agent and conversation: replied in each window, and in its prior window
-agent_conversations as (
+-- the fact rows of each window and of its prior window (the 2N local dates to D)
+activity as (
     select
-        agent_id,
-        conversation_id,
-        {{ window_columns({
-            "handled": "max(case when {in_window} then 1 else 0 end)",
-            "prev_handled": "max(case when {in_prior_window} then 1 else 0 end)",
-        }) }}
-    from activity
-    where replies_sent > 0
-    group by 1, 2
+        windows.period_days,
+        fct.*,
+        fct.activity_date > {{ add_days(as_of_date(), '-windows.period_days') }} as in_window,
+        fct.csat_responses > 0
+        and (fct.csat_superseded_on is null or fct.csat_superseded_on > {{ as_of_date() }})
+            as csat_counted
+    from {{ ref('fct_agent_activity') }} as fct
+    inner join windows
+        on fct.activity_date > {{ add_days(as_of_date(), '-2 * windows.period_days') }}
+        and fct.activity_date <= {{ as_of_date() }}
 ),
 
-agent_handled as (
-    select
-        agent_id,
-        {{ window_columns({
-            "conversations_handled": "sum(handled_{n})",
-            "prev_conversations_handled": "sum(prev_handled_{n})",
-        }) }}
-    from agent_conversations
-    group by 1
-),
-
--- per agent, one column per window
-agent_figures as (
-    select
-        agent_id,
-        {{ window_columns({
-            "present": "max(case when {in_window_or_prior} then 1 else 0 end)",
-            "replies_sent": "sum(case when {in_window} then replies_sent else 0 end)",
-            "first_response_samples": "sum(case when {in_window} then first_response_samples else 0 end)",
-            "median_first_response_seconds":
-                exact_median("case when {in_window} then first_response_seconds end"),
-            "csat_responses": "sum(case when {in_window} and csat_counted then 1 else 0 end)",
-            "csat_avg": "avg(case when {in_window} and csat_counted then csat_score end)",
-            "ai_draft_sent_replies": "sum(case when {in_window} then ai_draft_sent_replies else 0 end)",
-            "ai_draft_edited_replies": "sum(case when {in_window} then ai_draft_edited_replies else 0 end)",
-            "scratch_replies": "sum(case when {in_window} then scratch_replies else 0 end)",
-            "mentions_received": "sum(case when {in_window} then mentions_received else 0 end)",
-            "has_activity": "max(case when {in_window} and (replies_sent > 0"
-                ~ " or first_response_samples > 0 or csat_counted or mentions_received > 0)"
-                ~ " then 1 else 0 end)",
-        }) }}
-    from activity
-    group by 1
-),
-
--- one row per agent and window with fact rows in the window or its prior window
 agent_windows as (
-    {{ unpivot_windows("agent_figures left join agent_handled using (agent_id)", ["agent_id"], {
-        "conversations_handled": "coalesce(conversations_handled_{n}, 0)",
-        "replies_sent": "replies_sent_{n}",
-        "first_response_samples": "first_response_samples_{n}",
-        "median_first_response_seconds": "median_first_response_seconds_{n}",
-        "csat_responses": "csat_responses_{n}",
-        "csat_avg": "csat_avg_{n}",
-        "ai_draft_sent_replies": "ai_draft_sent_replies_{n}",
-        "ai_draft_edited_replies": "ai_draft_edited_replies_{n}",
-        "scratch_replies": "scratch_replies_{n}",
-        "mentions_received": "mentions_received_{n}",
-        "prev_conversations_handled": "coalesce(prev_conversations_handled_{n}, 0)",
-        "has_activity": "has_activity_{n}",
-    }) }}
-),
-
-team_figures as (
     select
-        workspace_id,
-        {{ window_columns({
-            "present": "max(case when {in_window_or_prior} then 1 else 0 end)",
-            "team_median_first_response_seconds":
-                exact_median("case when {in_window} then first_response_seconds end"),
-            "team_replies_sent": "sum(case when {in_window} then replies_sent else 0 end)",
-            "team_ai_assisted_replies": "sum(case when {in_window}"
-                ~ " then ai_draft_sent_replies + ai_draft_edited_replies else 0 end)",
-        }) }}
+        agent_id,
+        period_days,
+        count(distinct case when in_window and replies_sent > 0 then conversation_id end)
+            as conversations_handled,
+        count(distinct case when not in_window and replies_sent > 0 then conversation_id end)
+            as prev_conversations_handled,
+        sum(case when in_window then replies_sent else 0 end) as replies_sent,
+        sum(case when in_window then first_response_samples else 0 end) as first_response_samples,
+        {{ exact_median("case when in_window then first_response_seconds end") }}
+            as median_first_response_seconds,
+        sum(case when in_window and csat_counted then 1 else 0 end) as csat_responses,
+        avg(case when in_window and csat_counted then csat_score end) as csat_avg,
+        sum(case when in_window then ai_draft_sent_replies else 0 end) as ai_draft_sent_replies,
+        sum(case when in_window then ai_draft_edited_replies else 0 end) as ai_draft_edited_replies,
+        sum(case when in_window then scratch_replies else 0 end) as scratch_replies,
+        sum(case when in_window then mentions_received else 0 end) as mentions_received,
+        max(
+            case
+                when in_window
+                    and (
+                        replies_sent > 0 or first_response_samples > 0
+                        or csat_counted or mentions_received > 0
+                    )
+                    then 1
+                else 0
+            end
+        ) as has_activity
     from activity
-    group by 1
+    group by agent_id, period_days
 ),
 
 team_windows as (
-    {{ unpivot_windows("team_figures", ["workspace_id"], {
-        "team_median_first_response_seconds": "team_median_first_response_seconds_{n}",
-        "team_replies_sent": "team_replies_sent_{n}",
-        "team_ai_assisted_replies": "team_ai_assisted_replies_{n}",
-    }) }}
+    select
+        workspace_id,
+        period_days,
+        {{ exact_median("case when in_window then first_response_seconds end") }}
+            as team_median_first_response_seconds,
+        sum(case when in_window then replies_sent else 0 end) as team_replies_sent,
+        sum(
+            case when in_window then ai_draft_sent_replies + ai_draft_edited_replies else 0 end
+        ) as team_ai_assisted_replies
+    from activity
+    group by workspace_id, period_days
 ),
 
 team_csat as (
     select * from {{ ref('int_team_conversation_windows') }}
 ),
 
+-- every active agent, and any other agent with activity in the window
 rows_shown as (
     select
         agents.workspace_id,
-        periods.period_days,
+        windows.period_days,
         agents.agent_id,
         agents.agent_name,
         agents.agent_role,
@@ -128,10 +96,10 @@ rows_shown as (
         coalesce(agent_windows.mentions_received, 0) as mentions_received,
         coalesce(agent_windows.prev_conversations_handled, 0) as prev_conversations_handled
     from agents
-    cross join periods
+    cross join windows
     left join agent_windows
         on agents.agent_id = agent_windows.agent_id
-        and periods.period_days = agent_windows.period_days
+        and windows.period_days = agent_windows.period_days
     where agents.agent_status = 'active'
         or agent_windows.has_activity = 1
 ),
@@ -142,7 +110,7 @@ team_volume as (
         period_days,
         {{ exact_median("conversations_handled") }} as team_median_conversations_handled
     from rows_shown
-    group by 1, 2
+    group by workspace_id, period_days
 ),
 
 joined as (
@@ -153,7 +121,7 @@ joined as (
         case
             when team_windows.team_replies_sent > 0
                 then cast(100 as double) * team_windows.team_ai_assisted_replies
-                    / team_windows.team_replies_sent
+                / team_windows.team_replies_sent
         end as team_ai_assisted_reply_pct,
         team_volume.team_median_conversations_handled
     from rows_shown
@@ -190,7 +158,7 @@ final as (
             case
                 when replies_sent > 0
                     then cast(100 as double) * (ai_draft_sent_replies + ai_draft_edited_replies)
-                        / replies_sent
+                    / replies_sent
             end as double
         ) as ai_assisted_reply_pct,
         cast(mentions_received as bigint) as mentions_received,

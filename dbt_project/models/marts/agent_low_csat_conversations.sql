@@ -1,12 +1,13 @@
-{#- CSAT scores of 1-2 credited to each agent, submitted in D-89 .. D (latest rating only). -#}
+{#- CSAT scores of 1-2 credited to each agent, submitted in D-89 .. D (latest rating as of D only). -#}
 with
 
 activity as (
-    select * from {{ ref('fct_agent_activity') }} as fct
-    where fct.activity_date between
+    select * from {{ ref('fct_agent_activity') }}
+    where activity_date between
         {{ add_days(as_of_date(), "1 - " ~ var("low_csat_days")) }} and {{ as_of_date() }}
-        and fct.csat_score <= 2
-        and {{ csat_counted_as_of("fct") }}
+        and csat_responses > 0
+        and csat_score <= 2
+        and (csat_superseded_on is null or csat_superseded_on > {{ as_of_date() }})
 ),
 
 final as (

@@ -3,7 +3,7 @@ with
 
 agents as (
     select * from {{ ref('int_agents_deduplicated') }}
-    where reject_reason is null
+    where copy_status = 'current'
 ),
 
 final as (

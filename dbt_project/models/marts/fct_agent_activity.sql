@@ -1,34 +1,83 @@
-{{ config(**incremental_settings('by_date', 'activity_date')) }}
-{{ config(**fact_scope_hooks()) }}
-{{ fact_scope_dependencies() }}
+{#-
+    Everything an agent did or was credited with, per conversation and local
+    date (fct_agent_activity.yml).
+
+    Incremental by conversation: a run appends the rows of the conversations
+    changed since its last build; the post-hook deletes their older rows
+    (macros/incremental.sql).
+-#}
+{{ config(
+    materialized=incremental_or_table(),
+    incremental_strategy='append',
+    post_hook="{{ delete_older_rows_of_rebuilt_conversations() }}",
+    on_schema_change='fail',
+) }}
+
+-- depends_on: {{ ref('int_conversation_changes') }}
 
 with
 
-{% if is_incremental() -%}
-{{ fact_scope_ctes() }}
+{%- if is_incremental() %}
+
+-- the conversations this run rebuilds, whole
+rebuilt_conversations as (
+    {{ conversations_changed_since_last_build() }}
+),
 {%- endif %}
 
-messages as (
-    {{ localized_in_fact_scope('messages') }}
+workspaces as (
+    select
+        workspace_id,
+        coalesce(timezone, 'UTC') as timezone
+    from {{ ref('int_workspaces_deduplicated') }}
+    where copy_status = 'current'
+),
+
+replies as (
+    select * from {{ ref('int_messages_deduplicated') }}
+    where copy_status = 'current'
+        and message_type = 'reply'
+        and author_type = 'agent'
+    {%- if is_incremental() %}
+        and conversation_id in (select conversation_id from rebuilt_conversations)
+    {%- endif %}
+),
+
+outbound_replies as (
+    select
+        replies.*,
+        coalesce(replies.ai_assist, 'none') as ai_assist_or_none,
+        {{ local_date('replies.created_at', 'workspaces.timezone') }} as created_date
+    from replies
+    inner join workspaces
+        on replies.workspace_id = workspaces.workspace_id
 ),
 
 samples as (
     select * from {{ ref('int_first_response_samples') }}
-    {{ in_fact_scope() }}
+    {%- if is_incremental() %}
+    where conversation_id in (select conversation_id from rebuilt_conversations)
+    {%- endif %}
 ),
 
 csat as (
     select * from {{ ref('int_csat_responses_daily_latest') }}
-    {{ in_fact_scope() }}
+    {%- if is_incremental() %}
+    where conversation_id in (select conversation_id from rebuilt_conversations)
+    {%- endif %}
 ),
 
 mentions as (
-    {{ localized_in_fact_scope('mentions') }}
-),
-
-outbound_replies as (
-    select * from messages
-    where is_outbound_reply
+    select
+        mention_copies.*,
+        {{ local_date('mention_copies.created_at', 'workspaces.timezone') }} as created_date
+    from {{ ref('int_mentions_deduplicated') }} as mention_copies
+    inner join workspaces
+        on mention_copies.workspace_id = workspaces.workspace_id
+    where mention_copies.copy_status = 'current'
+    {%- if is_incremental() %}
+        and mention_copies.conversation_id in (select conversation_id from rebuilt_conversations)
+    {%- endif %}
 ),
 
 reply_counts as (
@@ -38,9 +87,9 @@ reply_counts as (
         conversation_id,
         created_date as activity_date,
         count(*) as replies_sent,
-        sum(case when ai_assist = 'draft_sent' then 1 else 0 end) as ai_draft_sent_replies,
-        sum(case when ai_assist = 'draft_edited' then 1 else 0 end) as ai_draft_edited_replies,
-        sum(case when ai_assist = 'none' then 1 else 0 end) as scratch_replies
+        sum(case when ai_assist_or_none = 'draft_sent' then 1 else 0 end) as ai_draft_sent_replies,
+        sum(case when ai_assist_or_none = 'draft_edited' then 1 else 0 end) as ai_draft_edited_replies,
+        sum(case when ai_assist_or_none = 'none' then 1 else 0 end) as scratch_replies
     from outbound_replies
     group by 1, 2, 3, 4
 ),
@@ -171,13 +220,9 @@ final as (
         max(csat_submitted_at) as csat_submitted_at,
         max(csat_superseded_on) as csat_superseded_on,
         sum(mentions_received) as mentions_received,
-        {{ facts_watermark() }} as _watermark
+        {{ run_started_at_literal() }} as _built_at
     from unioned
-    {%- if is_incremental() %}
-    where activity_date in (select activity_date from affected_dates)
-    {%- endif %}
     group by 1, 2, 3, 4
 )
 
 select * from final
-{{ stored_in_order_of('activity_date') }}

@@ -1,25 +1,75 @@
-{{ config(**incremental_settings('by_date', 'activity_date')) }}
-{{ config(**fact_scope_hooks()) }}
-{{ fact_scope_dependencies() }}
+{#-
+    Conversation-level activity per local date (fct_conversation_activity.yml).
+
+    Incremental by conversation: a run appends the rows of the conversations
+    changed since its last build; the post-hook deletes their older rows
+    (macros/incremental.sql).
+-#}
+{{ config(
+    materialized=incremental_or_table(),
+    incremental_strategy='append',
+    post_hook="{{ delete_older_rows_of_rebuilt_conversations() }}",
+    on_schema_change='fail',
+) }}
+
+-- depends_on: {{ ref('int_conversation_changes') }}
 
 with
 
-{% if is_incremental() -%}
-{{ fact_scope_ctes() }}
+{%- if is_incremental() %}
+
+-- the conversations this run rebuilds, whole
+rebuilt_conversations as (
+    {{ conversations_changed_since_last_build() }}
+),
 {%- endif %}
 
+workspaces as (
+    select
+        workspace_id,
+        coalesce(timezone, 'UTC') as timezone
+    from {{ ref('int_workspaces_deduplicated') }}
+    where copy_status = 'current'
+),
+
+conversation_messages as (
+    select * from {{ ref('int_messages_deduplicated') }}
+    where copy_status = 'current'
+        and (
+            (message_type = 'reply' and author_type in ('agent', 'ai_agent'))
+            or message_type = 'handoff'
+        )
+    {%- if is_incremental() %}
+        and conversation_id in (select conversation_id from rebuilt_conversations)
+    {%- endif %}
+),
+
 messages as (
-    {{ localized_in_fact_scope('messages') }}
+    select
+        conversation_messages.*,
+        conversation_messages.message_type = 'reply'
+            and conversation_messages.author_type = 'agent' as is_outbound_reply,
+        conversation_messages.message_type = 'reply'
+            and conversation_messages.author_type = 'ai_agent' as is_ai_reply,
+        conversation_messages.message_type = 'handoff' as is_handoff,
+        {{ local_date('conversation_messages.created_at', 'workspaces.timezone') }} as created_date
+    from conversation_messages
+    inner join workspaces
+        on conversation_messages.workspace_id = workspaces.workspace_id
 ),
 
 samples as (
     select * from {{ ref('int_first_response_samples') }}
-    {{ in_fact_scope() }}
+    {%- if is_incremental() %}
+    where conversation_id in (select conversation_id from rebuilt_conversations)
+    {%- endif %}
 ),
 
 csat as (
     select * from {{ ref('int_csat_responses_daily_latest') }}
-    {{ in_fact_scope() }}
+    {%- if is_incremental() %}
+    where conversation_id in (select conversation_id from rebuilt_conversations)
+    {%- endif %}
 ),
 
 reply_counts as (
@@ -120,14 +170,10 @@ final as (
     select
         aggregated.*,
         human_takeover.human_takeover_date,
-        {{ facts_watermark() }} as _watermark
+        {{ run_started_at_literal() }} as _built_at
     from aggregated
     left join human_takeover
         on aggregated.conversation_id = human_takeover.conversation_id
-    {%- if is_incremental() %}
-    where aggregated.activity_date in (select activity_date from affected_dates)
-    {%- endif %}
 )
 
 select * from final
-{{ stored_in_order_of('activity_date') }}

@@ -1,40 +1,30 @@
 {#-
-    Every landed record that does not count, with why. Record-level
-    problems come from int_landing_file_checks (each landing file checked
-    once, as in stg_<entity>); dangling references from the deduplicated
-    intermediate models. No payload is kept: it may hold personal data.
+    Every landed record that does not count, with why: the rejected copies of
+    the deduplicated models. No payload is kept: it may hold personal data.
 -#}
 with
 
-record_level as (
+{%- set entities = {
+    'workspaces': (ref('int_workspaces_deduplicated'), 'workspace_id'),
+    'agents': (ref('int_agents_deduplicated'), 'agent_id'),
+    'conversations': (ref('int_conversations_deduplicated'), 'conversation_id'),
+    'messages': (ref('int_messages_deduplicated'), 'message_id'),
+    'csat_responses': (ref('int_csat_responses_deduplicated'), 'response_id'),
+    'mentions': (ref('int_mentions_deduplicated'), 'mention_id'),
+    'nps_responses': (ref('int_nps_responses_deduplicated'), 'response_id'),
+} %}
+
+final as (
+    {%- for entity, spec in entities.items() %}
     select
-        entity,
+        '{{ entity }}' as entity,
         source_file,
         line_number,
-        record_id,
-        reason
-    from {{ ref('int_landing_file_checks') }}
-    where reason is not null
-),
-
-{% for entity, spec in landing_entities().items() %}
-    {{ entity }}_references as (
-        select
-            '{{ entity }}' as entity,
-            source_file,
-            line_number,
-            {{ spec.id }} as record_id,
-            reject_reason as reason
-        from {{ ref('int_' ~ entity ~ '_deduplicated') }}
-        where reject_reason is not null
-    ),
-
-{% endfor %}
-final as (
-    select * from record_level
-    {%- for entity in landing_entities() %}
-        union all
-        select * from {{ entity }}_references
+        {{ spec[1] }} as record_id,
+        reject_reason as reason
+    from {{ spec[0] }}
+    where copy_status = 'rejected'
+    {{- "\n\n    union all\n" if not loop.last }}
     {%- endfor %}
 )
 

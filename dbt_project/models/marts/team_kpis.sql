@@ -5,8 +5,8 @@ workspaces as (
     select * from {{ ref('workspaces') }}
 ),
 
-periods as (
-    select * from {{ leaderboard_periods() }}
+windows as (
+    select period_days from {{ ref('leaderboard_windows') }}
 ),
 
 conversation_windows as (
@@ -14,27 +14,34 @@ conversation_windows as (
 ),
 
 nps as (
-    select * from {{ ref('int_nps_responses_localized') }}
-    where submitted_date between {{ add_days(as_of_date(), -89) }} and {{ as_of_date() }}
+    select
+        responses.workspace_id,
+        responses.score,
+        {{ local_date('responses.submitted_at', 'workspaces.timezone') }} as submitted_date
+    from {{ ref('int_nps_responses_deduplicated') }} as responses
+    inner join workspaces
+        on responses.workspace_id = workspaces.workspace_id
+    where responses.copy_status = 'current'
 ),
 
 nps_windows as (
     select
         nps.workspace_id,
-        periods.period_days,
+        windows.period_days,
         count(*) as nps_responses,
         sum(case when nps.score >= 9 then 1 else 0 end) as promoters,
         sum(case when nps.score <= 6 then 1 else 0 end) as detractors
     from nps
-    inner join periods
-        on nps.submitted_date >= {{ add_days(as_of_date(), "1 - periods.period_days") }}
-    group by 1, 2
+    inner join windows
+        on nps.submitted_date > {{ add_days(as_of_date(), '-windows.period_days') }}
+        and nps.submitted_date <= {{ as_of_date() }}
+    group by nps.workspace_id, windows.period_days
 ),
 
 joined as (
     select
         workspaces.workspace_id,
-        periods.period_days,
+        windows.period_days,
         coalesce(conversation_windows.conversations_replied, 0) as conversations_replied,
         coalesce(conversation_windows.ai_handled_conversations, 0) as ai_handled_conversations,
         conversation_windows.median_first_response_seconds,
@@ -45,13 +52,13 @@ joined as (
         nps_windows.detractors,
         coalesce(conversation_windows.prev_conversations_replied, 0) as prev_conversations_replied
     from workspaces
-    cross join periods
+    cross join windows
     left join conversation_windows
         on workspaces.workspace_id = conversation_windows.workspace_id
-        and periods.period_days = conversation_windows.period_days
+        and windows.period_days = conversation_windows.period_days
     left join nps_windows
         on workspaces.workspace_id = nps_windows.workspace_id
-        and periods.period_days = nps_windows.period_days
+        and windows.period_days = nps_windows.period_days
 ),
 
 final as (

@@ -2,7 +2,7 @@ with
 
 workspaces as (
     select * from {{ ref('int_workspaces_deduplicated') }}
-    where reject_reason is null
+    where copy_status = 'current'
 ),
 
 final as (

@@ -18,6 +18,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from ochre_analytics.config import Settings
+from ochre_analytics.landing import landing_notes
 from ochre_analytics.dbt import ProgressPrinter, _failures_from_run_results
 from ochre_analytics.pipeline import (
     PipelineError,
@@ -87,7 +88,11 @@ def _build_dates(
 ) -> Iterator[Any]:
     steps = current_steps()
     dates = run_dates(context)
-    found = steps.run("check landing files", lambda: check_landing(settings))
+    found = steps.run(
+        "check landing files", lambda: check_landing(settings, full_refresh=full_refresh)
+    )
+    for line in landing_notes(found, settings.landing_dir):
+        steps.say(f"    {line}")
     prefetch_data_checks()  # in-process runs audit next: import GE while dbt builds
     observations = landing_observations(settings.landing_dir, found, read_data=False)  # type: ignore[arg-type]
     for observation in observations:

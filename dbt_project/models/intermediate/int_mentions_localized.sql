@@ -1,4 +1,0 @@
-{#- A view, like int_messages_localized: local dates are computed on read. -#}
-{{ config(materialized='view') }}
-
-{{ localized_select('mentions') }}
