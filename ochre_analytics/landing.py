@@ -111,11 +111,18 @@ def loaded_files(build_db: Path) -> dict[str, LoadedFile]:
             f"cannot read the load log in {build_db}: {' '.join(str(exc).split())}"
         ) from exc
     try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables where table_name = ?",
-            [LOAD_LOG_TABLE],
-        ).fetchone()[0]
-        if not exists:
+        tables = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'main'"
+            ).fetchall()
+        }
+        if LOAD_LOG_TABLE not in tables:
+            if "int_messages_deduplicated" in tables:
+                raise LandingError(
+                    f"{build_db} was built by an earlier version of ochre-analytics (it has no "
+                    "load log of landing files): rebuild it once with --full-refresh"
+                )
             return {}
         rows = con.execute(
             f"select source_file, file_size_bytes, file_modified_at, loaded_at "

@@ -18,13 +18,17 @@ WORKED_EXAMPLE = Path(__file__).parent / "fixtures" / "worked_example"
 
 
 class Landing:
-    """Records per entity and file name; write() lays them out as a landing folder."""
+    """Records per entity and file name; write() lays them out as a landing folder.
 
-    def __init__(self) -> None:
+    A record goes to `file` when given, else to the landing's default file name (`file` of
+    the constructor), else to `<entity>.jsonl`."""
+
+    def __init__(self, file: str | None = None) -> None:
         self.files: dict[tuple[str, str], list[dict | str]] = defaultdict(list)
+        self.default_file = file
 
     def add(self, entity: str, record: dict | str, file: str | None = None) -> dict | str:
-        self.files[(entity, file or f"{entity}.jsonl")].append(record)
+        self.files[(entity, file or self.default_file or f"{entity}.jsonl")].append(record)
         return record
 
     def workspace(self, workspace_id: str, timezone: str | None = "UTC",
@@ -92,6 +96,8 @@ class Landing:
             (root / entity).mkdir(parents=True, exist_ok=True)
         for (entity, name), records in self.files.items():
             path = root / entity / name
+            if path.exists():  # landing files are immutable once landed
+                raise FileExistsError(f"{path} has landed already: write a new file")
             if name.endswith(".parquet"):
                 pq.write_table(pa.Table.from_pylist(records), path)  # type: ignore[arg-type]
                 continue
@@ -108,6 +114,17 @@ class Landing:
 
 def run_cli(*args: str) -> int:
     return cli.main(list(args))
+
+
+def run_cli_capture(*args: str) -> tuple[int, str]:
+    """The CLI's exit code and what it printed on stderr."""
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = cli.main(list(args))
+    return code, err.getvalue()
 
 
 def run_pipeline(landing: Path, warehouse: Path, as_of: str, *extra: str) -> int:

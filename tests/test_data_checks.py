@@ -106,15 +106,22 @@ def build_warehouse(path: Path) -> Path:
             " t(entity, source_file, line_number, record_id, reason)"
         )
         con.execute(
-            "CREATE TABLE rejected_share_by_entity AS SELECT * FROM (VALUES"
-            " ('agents', 3::BIGINT, 0::BIGINT, 0.0::DOUBLE),"
-            " ('conversations', 2, 0, 0.0),"
-            " ('csat_responses', 2, 0, 0.0),"
-            " ('mentions', 1, 0, 0.0),"
-            " ('messages', 200, 1, 0.005),"
-            " ('nps_responses', 0, 0, 0.0),"
-            " ('workspaces', 1, 0, 0.0))"
-            " t(entity, records_read, records_rejected, rejected_share)"
+            "CREATE TABLE landing_file_loads AS SELECT * FROM (VALUES"
+            " ('agents', 'agents/agents.jsonl', 3::BIGINT, 3::BIGINT, 0::BIGINT, 0::BIGINT),"
+            " ('conversations', 'conversations/c.jsonl', 2, 2, 0, 0),"
+            " ('csat_responses', 'csat_responses/csat.jsonl', 2, 2, 0, 0),"
+            " ('mentions', 'mentions/mentions.jsonl', 40, 40, 0, 0),"
+            " ('messages', 'messages/part-1.jsonl', 200, 198, 1, 1),"
+            " ('workspaces', 'workspaces/w.jsonl', 1, 1, 0, 0))"
+            " t(entity, source_file, records_read, records_current, records_superseded,"
+            " records_rejected)"
+        )
+        con.execute(
+            "CREATE OR REPLACE TABLE landing_file_loads AS SELECT entity, source_file,"
+            " 'loaded' AS load_status, 1000::BIGINT AS file_size_bytes,"
+            " TIMESTAMPTZ '2026-11-20 01:00:00+00' AS file_modified_at,"
+            " TIMESTAMPTZ '2026-11-21 02:00:00+00' AS loaded_at, records_read, records_current,"
+            " records_superseded, records_rejected FROM landing_file_loads"
         )
     finally:
         con.close()
@@ -218,11 +225,11 @@ def test_good_data_passes_with_real_counts(warehouse: Path, tmp_path: Path) -> N
     )
     assert fresh.success and fresh.kwargs["value_set"] == [f"{AS_OF}T00:00:00"]
 
-    # Rejected share: one expectation per entity, with its message.
+    # Rejected share: one expectation per entity with a loaded file, with its message.
     shares = by_key(
-        report, "rejected_records", "rejected_share", "expect_column_values_to_be_between"
+        report, "landing_file_loads", "rejected_share", "expect_column_values_to_be_between"
     )
-    assert len(shares) == 7
+    assert len(shares) == 6
     assert "messages: 0.5 % of 200 records rejected (threshold 1.0 %)" in {
         r.message for r in shares
     }
@@ -397,11 +404,18 @@ VIOLATIONS = {
     ),
     "rejected share 5 % for messages": (
         [
-            "UPDATE rejected_share_by_entity SET records_read = 2000, records_rejected = 100,"
-            " rejected_share = 0.05 WHERE entity = 'messages'"
+            "UPDATE landing_file_loads SET records_read = 2000, records_current = 1899,"
+            " records_rejected = 100 WHERE entity = 'messages'"
         ],
-        ("rejected_records", "rejected_share", "expect_column_values_to_be_between"),
-        "messages: 5.0 % of 2,000 records rejected (threshold 1.0 %)",
+        ("landing_file_loads", "rejected_share", "expect_column_values_to_be_between"),
+        "messages: 5.0 % of 2,000 records rejected (threshold 1.0 %): "
+        "messages/part-1.jsonl:7 invalid JSON (100 in all: rejected_records)",
+        set(),
+    ),
+    "records read but not accounted for": (
+        ["UPDATE landing_file_loads SET records_read = 201 WHERE entity = 'messages'"],
+        ("landing_file_loads", "unaccounted_records", "expect_column_values_to_be_between"),
+        "1 of 6 rows unexpected, e.g. unaccounted_records=1, source_file=messages/part-1.jsonl",
         set(),
     ),
 }
@@ -443,22 +457,48 @@ def test_stale_as_of_date_names_the_stale_date(warehouse: Path) -> None:
 def test_each_rejected_entity_fails_on_its_own_line(warehouse: Path) -> None:
     sql(
         warehouse,
-        "UPDATE rejected_share_by_entity SET records_read = 2000, records_rejected = 100,"
-        " rejected_share = 0.05 WHERE entity = 'messages'",
-        "UPDATE rejected_share_by_entity SET records_read = 40, records_rejected = 2,"
-        " rejected_share = 0.05 WHERE entity = 'mentions'",
+        "UPDATE landing_file_loads SET records_read = 2000, records_current = 1899,"
+        " records_rejected = 100 WHERE entity = 'messages'",
+        "UPDATE landing_file_loads SET records_current = 38, records_rejected = 2"
+        " WHERE entity = 'mentions'",
+        "INSERT INTO rejected_records VALUES"
+        " ('mentions', 'mentions/mentions.jsonl', 3, 'n3', 'unknown mentioned agent'),"
+        " ('mentions', 'mentions/mentions.jsonl', 9, NULL, 'missing required column mention_id')",
     )
-    report = validate(warehouse, AS_OF, out_dir=None, tables=["rejected_records"])
+    report = validate(warehouse, AS_OF, out_dir=None, tables=["landing_file_loads"])
     assert sorted(report.failure_lines()) == [
-        "rejected_records, rejected_share, expect_column_values_to_be_between, "
-        "mentions: 5.0 % of 40 records rejected (threshold 1.0 %)",
-        "rejected_records, rejected_share, expect_column_values_to_be_between, "
-        "messages: 5.0 % of 2,000 records rejected (threshold 1.0 %)",
+        "landing_file_loads, rejected_share, expect_column_values_to_be_between, "
+        "mentions: 5.0 % of 40 records rejected (threshold 1.0 %): "
+        "mentions/mentions.jsonl:3 n3 unknown mentioned agent; "
+        "mentions/mentions.jsonl:9 missing required column mention_id (2 in all: rejected_records)",
+        "landing_file_loads, rejected_share, expect_column_values_to_be_between, "
+        "messages: 5.0 % of 2,000 records rejected (threshold 1.0 %): "
+        "messages/part-1.jsonl:7 invalid JSON (100 in all: rejected_records)",
     ]
     # The threshold is configurable: at 6 % both pass.
     assert validate(
-        warehouse, AS_OF, out_dir=None, tables=["rejected_records"], threshold=0.06
+        warehouse, AS_OF, out_dir=None, tables=["landing_file_loads"], threshold=0.06
     ).passed
+
+
+def test_rejected_share_covers_the_files_loaded_since_the_last_publish(warehouse: Path) -> None:
+    """A bad file published before no longer blocks; one loaded since does."""
+    sql(
+        warehouse,
+        "UPDATE landing_file_loads SET records_read = 2000, records_current = 1899,"
+        " records_rejected = 100 WHERE entity = 'messages'",
+    )
+    published_before = dt.datetime(2026, 11, 21, 3, 0, tzinfo=dt.UTC)
+    published_earlier = dt.datetime(2026, 11, 21, 1, 0, tzinfo=dt.UTC)
+    assert validate(
+        warehouse, AS_OF, out_dir=None, tables=["landing_file_loads"],
+        loaded_since=published_before,
+    ).passed
+    report = validate(
+        warehouse, AS_OF, out_dir=None, tables=["landing_file_loads"],
+        loaded_since=published_earlier,
+    )
+    assert [r.table for r in report.failures] == ["landing_file_loads"]
 
 
 def test_duplicate_key_caught_across_chunks(warehouse: Path) -> None:

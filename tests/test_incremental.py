@@ -1,18 +1,25 @@
-"""Nightly incremental runs publish exactly what one full refresh publishes."""
+"""Nightly runs load each landing file once and publish what one full refresh publishes.
+
+Every record of every loaded file ends in exactly one place (the current or a superseded
+copy of its id, or rejected_records), in every run; a bad night publishes nothing.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 
 import pandas as pd
 import pytest
 
 from tests.landing_builder import (
+    Landing,
     generate_daily_exports,
     land_until,
     query,
     query_df,
+    run_cli_capture,
     run_pipeline,
 )
 
@@ -25,7 +32,10 @@ COMPARED = {
     "agents": ["agent_id"],
     "workspaces": ["workspace_id"],
     "rejected_records": ["entity", "source_file", "line_number", "reason"],
+    "landing_file_loads": ["source_file"],
 }
+# when a file was loaded differs between a nightly sequence and a full refresh
+NOT_COMPARED = {"landing_file_loads": ["loaded_at"]}
 
 
 def nightly_then_full_refresh(landing, nightly, full, as_of, *extra):
@@ -34,9 +44,13 @@ def nightly_then_full_refresh(landing, nightly, full, as_of, *extra):
     assert run_pipeline(landing, full, as_of, "--full-refresh", *extra) == 0
 
 
+def published(warehouse):
+    return warehouse / "published" / "leaderboard.duckdb"
+
+
 def published_frame(warehouse, table):
-    db = warehouse / "published" / "leaderboard.duckdb"
-    frame = query_df(db, f"select * from {table}")
+    frame = query_df(published(warehouse), f"select * from {table}")
+    frame = frame.drop(columns=NOT_COMPARED.get(table, []))
     return frame.sort_values(COMPARED[table]).reset_index(drop=True)
 
 
@@ -47,27 +61,68 @@ def assert_published_equal(nightly, full, table):
     return a
 
 
+def records_in(path):
+    """Records of a landing file, counted here (non-blank lines, or Parquet rows)."""
+    if path.name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        return pq.read_metadata(path).num_rows
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def assert_every_record_accounted_for(landing, warehouse):
+    """Per landing file: the records in it = records read = current + superseded + rejected,
+    and rejected_records lists exactly the rejected ones."""
+    loads = {
+        row[0]: row[1:]
+        for row in query(
+            published(warehouse),
+            "select source_file, records_read, records_current, records_superseded,"
+            " records_rejected from landing_file_loads where load_status = 'loaded'",
+        )
+    }
+    files = {
+        p.relative_to(landing).as_posix(): p
+        for p in landing.glob("*/*")
+        if p.name.endswith((".jsonl", ".jsonl.gz", ".parquet")) and not p.name.startswith(".")
+    }
+    assert sorted(loads) == sorted(files)
+    listed = dict(
+        query(published(warehouse),
+              "select source_file, count(*) from rejected_records group by all")
+    )
+    for name, path in files.items():
+        read, current, superseded, rejected = loads[name]
+        assert read == records_in(path), name
+        assert read == current + superseded + rejected, name
+        assert rejected == listed.get(name, 0), name
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    """Three nights of generated daily exports (records of earlier days arrive late among
+    them), then one more night's files; a full refresh of the last landing beside it."""
     root = tmp_path_factory.mktemp("incremental")
     source = root / "source"
     generate_daily_exports(source, END)
     landing = root / "landing"
     nightly = root / "nightly"
     for day in (END - dt.timedelta(days=2), END - dt.timedelta(days=1), END):
-        # the exports of each day land; records for earlier days arrive late among them
         land_until(source, landing, day)
         assert run_pipeline(landing, nightly, day.isoformat(), "--rejected-threshold", "1") == 0
+        assert_every_record_accounted_for(landing, nightly)
     land_until(source, landing, END + dt.timedelta(days=1))
     assert run_pipeline(landing, nightly, END.isoformat(), "--rejected-threshold", "1") == 0
     full = root / "full"
     assert run_pipeline(landing, full, END.isoformat(), "--full-refresh",
                         "--rejected-threshold", "1") == 0
-    return source, nightly, full
+    return source, landing, nightly, full
 
 
 def test_late_records_were_part_of_the_sequence(runs):
-    source, _, _ = runs
+    source, _, _, _ = runs
     late = 0
     for f in (source / "messages").glob("*.jsonl"):
         day = f.name.split(".")[0]
@@ -83,61 +138,231 @@ def test_late_records_were_part_of_the_sequence(runs):
 
 @pytest.mark.parametrize("table", sorted(COMPARED))
 def test_nightly_sequence_equals_full_refresh(runs, table):
-    _, nightly, full = runs
+    _, _, nightly, full = runs
     assert len(assert_published_equal(nightly, full, table)) > 0
 
 
-def test_incremental_run_did_not_rebuild_everything(runs):
-    _, nightly, full = runs
-    # the fact holds the same rows either way, and the nightly one was merged into
-    sql = "select count(*), count(distinct _watermark) from fct_agent_activity"
-    nightly_rows, nightly_marks = query(nightly / "ochre.duckdb", sql)[0]
-    full_rows, full_marks = query(full / "ochre.duckdb", sql)[0]
+def test_every_record_of_every_file_is_accounted_for(runs):
+    _, landing, nightly, full = runs
+    assert_every_record_accounted_for(landing, nightly)
+    assert_every_record_accounted_for(landing, full)
+
+
+def test_each_file_was_loaded_once_by_the_first_run_after_it_landed(runs):
+    _, _, nightly, full = runs
+    # four nightly runs loaded the files that had landed since the run before
+    runs_that_loaded = "select count(distinct loaded_at) from landing_file_loads"
+    assert query(published(nightly), runs_that_loaded) == [(4,)]
+    assert query(published(full), runs_that_loaded) == [(1,)]
+    # and the facts were rebuilt conversation by conversation, not all at once
+    sql = "select count(*), count(distinct _built_at) from fct_agent_activity"
+    nightly_rows, nightly_builds = query(nightly / "ochre.duckdb", sql)[0]
+    full_rows, full_builds = query(full / "ochre.duckdb", sql)[0]
     assert nightly_rows == full_rows
-    assert full_marks == 1
-    assert nightly_marks > 1
+    assert full_builds == 1
+    assert nightly_builds > 1
 
 
-@pytest.mark.parametrize(
-    "table", ["fct_agent_activity", "fct_conversation_activity", "int_agent_activity_daily"]
-)
-def test_full_refresh_stores_the_daily_tables_in_date_order(runs, table):
-    # stored_in_order_of: readers that filter on activity_date (the
-    # leaderboard's 180 days, a nightly run's rebuilt dates) skip the row
-    # groups of other dates by their min/max statistics
-    _, _, full = runs
-    sql = (
-        "select count(*), count(distinct activity_date), count(*) filter (where went_back) from ("
-        " select activity_date,"
-        " activity_date < lag(activity_date) over (order by rowid) as went_back"
-        f" from {table})"
-    )
-    rows, dates, steps_back = query(full / "ochre.duckdb", sql)[0]
-    assert rows > 100
-    assert dates >= 14
-    assert steps_back == 0
+def test_a_file_changed_after_it_was_loaded_stops_the_run(runs, tmp_path, capsys):
+    import shutil
+
+    _, landing, nightly, _ = runs
+    changed_landing, warehouse = tmp_path / "landing", tmp_path / "warehouse"
+    shutil.copytree(landing, changed_landing)
+    shutil.copytree(nightly, warehouse)
+    before = published(warehouse).read_bytes()
+    target = sorted((changed_landing / "messages").glob("*.jsonl"))[0]
+    with open(target, "a") as handle:
+        handle.write("\n")
+    capsys.readouterr()
+    code = run_pipeline(changed_landing, warehouse, END.isoformat(), "--rejected-threshold", "1")
+    err = capsys.readouterr().err
+    assert code != 0
+    assert f"landing file messages/{target.name} changed after it was loaded" in err
+    assert "Traceback" not in err
+    assert published(warehouse).read_bytes() == before
+    # a full refresh loads every file again, the changed one as it is now
+    assert run_pipeline(changed_landing, warehouse, END.isoformat(), "--full-refresh",
+                        "--rejected-threshold", "1") == 0
 
 
-def test_daily_figures_were_merged_by_date_and_equal_full_refresh(runs):
-    _, nightly, full = runs
-    # int_agent_activity_daily recomputes only the dates the facts rebuilt
-    # (their rows carry the facts' newer watermarks), yet holds what a full
-    # refresh computes
-    marks = "select count(distinct _watermark) from int_agent_activity_daily"
-    assert query(nightly / "ochre.duckdb", marks)[0][0] > 1
-    assert query(full / "ochre.duckdb", marks)[0][0] == 1
-    rows = ("select * exclude (_watermark) from int_agent_activity_daily order by all")
-    nightly_rows = query(nightly / "ochre.duckdb", rows)
-    assert len(nightly_rows) > 0
-    assert any(row[3] is not None for row in nightly_rows)  # superseded CSAT rows
-    assert nightly_rows == query(full / "ochre.duckdb", rows)
+# --------------------------------------------------------------------------- several nights
+
+
+def base_landing() -> Landing:
+    """Two workspaces, four agents and 150 answered conversations on 11-16 .. 11-18: enough
+    good records that two rejected ones stay under the 1 % gate. c99 is answered at 23:30 UTC
+    on 11-17, which is 11-18 in Berlin."""
+    land = Landing()
+    land.workspace("w1", "UTC")
+    land.workspace("w2", "UTC")
+    for agent, ws in (("a1", "w1"), ("a2", "w1"), ("b1", "w2"), ("b2", "w2")):
+        land.agent(agent, ws)
+    for n in range(150):
+        ws, agents = ("w1", ("a1", "a2")) if n % 2 == 0 else ("w2", ("b1", "b2"))
+        day = 16 + n % 3
+        land.answered(f"c{n:02d}", ws, agents[n % 4 // 2], f"2026-11-{day}T09:00:00Z",
+                      f"2026-11-{day}T09:{10 + n % 40:02d}:00Z", (f"q{n:02d}", f"r{n:02d}"))
+        land.csat(f"s{n:02d}", f"c{n:02d}", ws, 1 + n % 5, f"2026-11-{day}T12:00:00Z")
+    land.answered("c199", "w2", "b1", "2026-11-17T23:00:00Z", "2026-11-17T23:30:00Z",
+                  ("q199", "r199"))
+    return land
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory):
+    """Four nights on one warehouse, each landing new files, with a full refresh of the
+    same landing beside the nights it compares. Returns the runs' folders and outputs."""
+    root = tmp_path_factory.mktemp("nights")
+    landing, nightly = root / "landing", root / "nightly"
+    out: dict[str, object] = {"landing": landing, "nightly": nightly}
+
+    # night 1 (as of 11-18): messages whose conversation has not landed (children before
+    # their parent), and one side of a same-id, same-updated_at conflict
+    land = base_landing()
+    land.message("k1", "cz9", "w1", "2026-11-17T10:00:00Z", "customer", file="early.jsonl")
+    land.message("k2", "cz9", "w1", "2026-11-17T10:20:00Z", "agent", "a1",
+                 ai_assist="draft_sent", file="early.jsonl")
+    land.message("t1", "c01", "w2", "2026-11-18T09:30:00Z", "agent", "b1",
+                 ai_assist="draft_sent", updated_at="2026-11-18T10:00:00Z", file="b_export.jsonl")
+    land.message("t2", "c03", "w2", "2026-11-18T09:40:00Z", "agent", "b2",
+                 ai_assist="draft_sent", updated_at="2026-11-18T10:00:00Z", file="b_export.jsonl")
+    land.write(landing)
+    assert run_pipeline(landing, nightly, "2026-11-18") == 0
+    out["night1_rejected"] = query(published(nightly), "select record_id, reason "
+                                   "from rejected_records order by 1")
+
+    # night 2 (as of 11-19): the parent lands; records weeks late with an old updated_at;
+    # the other sides of the conflicts (one file sorting before b_export, one after); a
+    # record with a far-future updated_at, and a valid record updated before it
+    later = Landing(file="night2.jsonl")
+    later.conversation("cz9", "w1", "2026-11-17T10:00:00Z", updated_at="2026-11-19T06:00:00Z")
+    later.answered("cw1", "w1", "a2", "2026-10-20T08:00:00Z", "2026-10-20T08:45:00Z",
+                   ("qw1", "rw1"))
+    later.message("t1", "c01", "w2", "2026-11-18T09:30:00Z", "agent", "b1", ai_assist="none",
+                  updated_at="2026-11-18T10:00:00Z", file="a_export.jsonl")
+    later.message("t2", "c03", "w2", "2026-11-18T09:40:00Z", "agent", "b2", ai_assist="none",
+                  updated_at="2026-11-18T10:00:00Z", file="z_export.jsonl")
+    later.message("f1", "c00", "w1", "2026-11-19T08:00:00Z", "customer",
+                  updated_at="9999-12-31T00:00:00Z", file="future.jsonl")
+    later.message("f2", "c00", "w1", "2026-11-19T08:05:00Z", "agent", "a1", ai_assist="none",
+                  updated_at="2026-11-19T08:05:00Z", file="future.jsonl")
+    later.write(landing)
+    full2 = root / "full2"
+    # one record of the night's six messages is rejected: the gate applies to the night's
+    # records, so this night runs with a higher threshold
+    nightly_then_full_refresh(landing, nightly, full2, "2026-11-19", "--rejected-threshold", "0.2")
+    out["full2"] = full2
+    out["night2"] = {table: published_frame(nightly, table) for table in COMPARED}
+
+    # night 3 (as of 11-20): a bad night: a file in which 5 % of the messages point at
+    # conversations that never landed. The run publishes nothing and says why.
+    bad = Landing(file="bad_night.jsonl")
+    for n in range(40):
+        conv = f"x{n:02d}" if n < 4 else f"c{n:02d}"
+        ws = "w1" if n % 2 == 0 else "w2"
+        bad.message(f"b{n:02d}", conv, ws, "2026-11-20T07:00:00Z", "customer")
+    bad.write(landing)
+    before = published(nightly).read_bytes()
+    code, err = run_cli_capture("run", "--landing", str(landing), "--warehouse", str(nightly),
+                                "--as-of", "2026-11-20")
+    out["bad_night"] = (code, err, before == published(nightly).read_bytes())
+
+    # night 4 (as of 11-20): the missing conversations land; workspace w2 moves to
+    # Europe/Berlin; a reply is re-exported with a newer updated_at
+    fixed = Landing(file="night4.jsonl")
+    for n in range(4):
+        fixed.conversation(f"x{n:02d}", "w1" if n % 2 == 0 else "w2", "2026-11-20T06:50:00Z",
+                           updated_at="2026-11-20T23:00:00Z")
+    fixed.workspace("w2", "Europe/Berlin", updated_at="2026-11-20T23:00:00Z")
+    fixed.message("r02", "c02", "w1", "2026-11-18T09:12:00Z", "agent", "a2",
+                  ai_assist="draft_edited", updated_at="2026-11-20T23:00:00Z")
+    fixed.write(landing)
+    full4 = root / "full4"
+    nightly_then_full_refresh(landing, nightly, full4, "2026-11-20")
+    out["full4"] = full4
+    return out
+
+
+def test_children_before_their_parent_are_listed_until_it_lands(nights):
+    assert nights["night1_rejected"] == [("k1", "unknown conversation"),
+                                         ("k2", "unknown conversation")]
+    sql = ("select ai_draft_sent_replies from agent_daily_activity"
+           " where agent_id = 'a1' and activity_date = '2026-11-17'")
+    # on 11-17 a1 answered cz9 (draft_sent): counted from the night its conversation landed
+    assert query(published(nights["full2"]), sql) == [(1,)]
+    assert query(published(nights["nightly"]), sql) == [(1,)]
+
+
+def test_records_weeks_late_are_counted_the_night_they_land(nights):
+    sql = ("select activity_date, replies_sent from agent_daily_activity"
+           " where agent_id = 'a2' and activity_date < '2026-11-01'")
+    assert query(published(nights["nightly"]), sql) == [(dt.date(2026, 10, 20), 1)]
+    assert query(published(nights["full2"]), sql) == [(dt.date(2026, 10, 20), 1)]
+
+
+def test_same_id_same_updated_at_has_one_winner_whatever_the_order_it_landed(nights):
+    """t1: b_export (night 1) beats a_export (night 2); t2: z_export (night 2) beats
+    b_export (night 1): the copy in the file whose path sorts last wins."""
+    sql = ("select message_id, source_file, ai_assist from int_messages_deduplicated"
+           " where message_id in ('t1', 't2') and copy_status = 'current' order by 1")
+    expected = [("t1", "messages/b_export.jsonl", "draft_sent"),
+                ("t2", "messages/z_export.jsonl", "none")]
+    assert query(nights["nightly"] / "ochre.duckdb", sql) == expected
+    assert query(nights["full2"] / "ochre.duckdb", sql) == expected
+
+
+def test_a_far_future_updated_at_is_rejected_and_skips_nothing(nights):
+    rejected = ("select record_id, reason from rejected_records"
+                " where source_file = 'messages/future.jsonl'")
+    assert query(published(nights["nightly"]), rejected) == [("f1", "updated_at in the future")]
+    sql = ("select replies_sent from agent_daily_activity"
+           " where agent_id = 'a1' and activity_date = '2026-11-19'")
+    assert query(published(nights["nightly"]), sql) == [(1,)]  # f2, updated before f1
+
+
+def test_a_bad_night_publishes_nothing_and_lists_the_bad_records(nights):
+    code, err, unchanged = nights["bad_night"]
+    assert code == 1
+    assert unchanged
+    assert "messages: 10.0 % of 40 records rejected (threshold 1.0 %)" in err
+    for n in range(4):
+        assert f"messages/bad_night.jsonl:{n + 1} b{n:02d} unknown conversation" in err
+    assert "Traceback" not in err
+
+
+def test_the_night_after_a_bad_night_counts_what_was_rescued(nights):
+    for table in COMPARED:
+        assert_published_equal(nights["nightly"], nights["full4"], table)
+    assert query(published(nights["nightly"]), "select count(*) from rejected_records"
+                 " where source_file = 'messages/bad_night.jsonl'") == [(0,)]
+    assert_every_record_accounted_for(nights["landing"], nights["nightly"])
+
+
+@pytest.mark.parametrize("table", sorted(COMPARED))
+def test_the_second_night_equals_a_full_refresh(nights, table):
+    expected = published_frame(nights["full2"], table)
+    pd.testing.assert_frame_equal(nights["night2"][table], expected, check_exact=False,
+                                  rtol=1e-12)
+
+
+def test_a_time_zone_change_re_dates_the_workspace_history(nights):
+    """w2 moved to Europe/Berlin on night 4: b1's reply at 23:30 UTC on 11-17 is on 11-18."""
+    sql = ("select conversation_id, activity_date from fct_agent_activity"
+           " where conversation_id = 'c199'")
+    assert query(nights["nightly"] / "ochre.duckdb", sql) == [("c199", dt.date(2026, 11, 18))]
+    assert query(nights["full4"] / "ochre.duckdb", sql) == [("c199", dt.date(2026, 11, 18))]
+    zones = query(nights["nightly"] / "ochre.duckdb", "select distinct timezone"
+                  " from int_conversation_changes where workspace_id = 'w2'")
+    assert zones == [("Europe/Berlin",)]
+
+
+# --------------------------------------------------------------------------- single cases
 
 
 def test_late_earlier_reply_removes_a_conversations_only_sample(tmp_path):
     """A late reply that becomes the agent's first reply (with no customer waiting) leaves the
     conversation without any sample: the nightly run must drop the stored one."""
-    from tests.landing_builder import Landing
-
     land = Landing()
     land.workspace("w1", "UTC")
     land.agent("a1", "w1")
@@ -149,7 +374,7 @@ def test_late_earlier_reply_removes_a_conversations_only_sample(tmp_path):
     assert run_pipeline(landing, nightly, "2026-11-19") == 0
     sql = ("select first_response_samples, median_first_response_seconds, replies_sent "
            "from agent_leaderboard where agent_id = 'a1' and period_days = 7")
-    assert query(nightly / "published" / "leaderboard.duckdb", sql) == [(1, 1800.0, 1)]
+    assert query(published(nightly), sql) == [(1, 1800.0, 1)]
 
     late = Landing()
     late.message("m0", "c1", "w1", "2026-11-18T09:50:00Z", "agent", "a1", ai_assist="none",
@@ -157,293 +382,17 @@ def test_late_earlier_reply_removes_a_conversations_only_sample(tmp_path):
     late.write(landing)
     nightly_then_full_refresh(landing, nightly, full, "2026-11-19")
     expected = [(0, None, 2)]
-    assert query(full / "published" / "leaderboard.duckdb", sql) == expected
-    assert query(nightly / "published" / "leaderboard.duckdb", sql) == expected
+    assert query(published(full), sql) == expected
+    assert query(published(nightly), sql) == expected
     assert query(nightly / "ochre.duckdb", "select count(*) from int_first_response_samples") \
         == [(0,)]
 
 
-def test_nightly_merge_of_stored_and_rejected_copies_equals_full_refresh(tmp_path):
-    """The nightly merge of int_messages_deduplicated: a stored copy that still wins stays,
-    and is written again when its id has rejected copies to replace; a copy stored as
-    rejected for a reference becomes good once the parent lands (checked again from the
-    table, being older than the look-back); a newer bad copy never erases a good one,
-    also one older than the look-back that the run does not read; a stored reject that
-    passes its check now still loses to a newer good copy older than the look-back."""
-    from tests.landing_builder import Landing
-
-    land = Landing()
-    land.workspace("w1", "UTC")
-    land.agent("a1", "w1")
-    land.conversation("c1", "w1", "2026-11-10T09:00:00Z")
-    land.message("m1", "c1", "w1", "2026-11-18T10:00:00Z", "customer")
-    # conversation c9 has not landed yet: m5 and the first copy of m8 are rejected
-    land.message("m5", "c9", "w1", "2026-11-10T10:00:00Z", "customer")
-    land.message("m8", "c9", "w1", "2026-11-10T11:00:00Z", "customer")
-    land.message("m8", "c1", "w1", "2026-11-18T11:00:00Z", "customer", file="m8.jsonl")
-    land.message("m6", "c1", "w1", "2026-11-18T12:00:00Z", "agent", "a1", ai_assist="none")
-    # m2's good copy and m3's newer good copy are older than the next run's look-back
-    land.message("m2", "c1", "w1", "2026-11-10T10:00:00Z", "customer")
-    land.message("m3", "c9", "w1", "2026-11-10T08:00:00Z", "customer")
-    land.message("m3", "c1", "w1", "2026-11-11T10:00:00Z", "customer", file="m3.jsonl")
-    landing = land.write(tmp_path / "landing")
-    nightly, full = tmp_path / "nightly", tmp_path / "full"
-    assert run_pipeline(landing, nightly, "2026-11-19", "--rejected-threshold", "1") == 0
-    rejected = ("select message_id, source_file, reject_reason from int_messages_deduplicated "
-                "where reject_reason is not null order by 1, 2")
-    assert query(nightly / "ochre.duckdb", rejected) == [
-        ("m3", "messages/messages.jsonl", "unknown conversation"),
-        ("m5", "messages/messages.jsonl", "unknown conversation"),
-        ("m8", "messages/messages.jsonl", "unknown conversation"),
-    ]
-
-    late = Landing()
-    late.conversation("c9", "w1", "2026-11-10T09:00:00Z", updated_at="2026-11-19T08:00:00Z",
-                      file="late.jsonl")
-    # a newer copy of m6 pointing at a conversation that never lands
-    late.message("m6", "c8", "w1", "2026-11-18T12:00:00Z", "agent", "a1", ai_assist="none",
-                 updated_at="2026-11-19T09:00:00Z", file="late.jsonl")
-    late.message("m2", "c8", "w1", "2026-11-10T10:00:00Z", "customer",
-                 updated_at="2026-11-19T09:00:00Z", file="late.jsonl")
-    # m1 exported again with an older updated_at: the stored copy still wins
-    late.message("m1", "c1", "w1", "2026-11-18T10:00:00Z", "customer",
-                 updated_at="2026-11-17T00:00:00Z", file="late.jsonl")
-    late.message("m7", "c1", "w1", "2026-11-19T07:00:00Z", "agent", "a1", ai_assist="none",
-                 file="late.jsonl")
-    late.write(landing)
-    nightly_then_full_refresh(landing, nightly, full, "2026-11-19", "--rejected-threshold", "1")
-
-    assert query(nightly / "ochre.duckdb", rejected) == [
-        ("m2", "messages/late.jsonl", "unknown conversation"),
-        ("m6", "messages/late.jsonl", "unknown conversation"),
-    ]
-    every_row = "select * exclude (_good_since) from int_messages_deduplicated order by all"
-    good = ("select message_id, conversation_id, source_file from int_messages_deduplicated "
-            "where reject_reason is null order by 1")
-    assert query(nightly / "ochre.duckdb", good) == [
-        ("m1", "c1", "messages/messages.jsonl"),
-        ("m2", "c1", "messages/messages.jsonl"),
-        ("m3", "c1", "messages/m3.jsonl"),
-        ("m5", "c9", "messages/messages.jsonl"),
-        ("m6", "c1", "messages/messages.jsonl"),
-        ("m7", "c1", "messages/late.jsonl"),
-        ("m8", "c1", "messages/m8.jsonl"),
-    ]
-    assert query(nightly / "ochre.duckdb", every_row) == query(full / "ochre.duckdb", every_row)
-    # m5 was rescued after the look-back: it counts as new from the newest updated_at the
-    # first run saw (m6's); every other good copy from its updated_at, a rejected one never
-    good_since = ("select message_id, reject_reason is null, _good_since = updated_at,"
-                  " strftime(_good_since, '%Y-%m-%dT%H:%M') from int_messages_deduplicated"
-                  " where _good_since is distinct from updated_at order by all")
-    assert query(nightly / "ochre.duckdb", good_since) == [
-        ("m2", False, None, None),
-        ("m5", True, False, "2026-11-18T12:00"),
-        ("m6", False, None, None),
-    ]
-    assert query(full / "ochre.duckdb", good_since) == [
-        ("m2", False, None, None),
-        ("m6", False, None, None),
-    ]
-    published = "select * from rejected_records order by all"
-    assert query(nightly / "published" / "leaderboard.duckdb", published) \
-        == query(full / "published" / "leaderboard.duckdb", published)
-
-
-def test_late_record_older_than_the_watermark_reaches_the_daily_figures(tmp_path):
-    """A record that lands late with an updated_at older than the newest one already
-    processed: the facts rebuild its date without a newer source record, and the daily
-    figures (incremental on the facts' watermark) must still pick that date up."""
-    from tests.landing_builder import Landing
-
-    land = Landing()
-    land.workspace("w1", "UTC")
-    land.agent("a1", "w1")
-    land.conversation("c1", "w1", "2026-11-17T09:00:00Z")
-    land.message("m1", "c1", "w1", "2026-11-17T09:10:00Z", "agent", "a1", ai_assist="none")
-    land.conversation("c2", "w1", "2026-11-18T09:00:00Z")
-    land.message("m2", "c2", "w1", "2026-11-18T09:10:00Z", "agent", "a1", ai_assist="none")
-    landing = land.write(tmp_path / "landing")
-    nightly, full = tmp_path / "nightly", tmp_path / "full"
-    assert run_pipeline(landing, nightly, "2026-11-19") == 0
-
-    late = Landing()
-    # updated before m2, the newest record of the first run
-    late.message("m3", "c1", "w1", "2026-11-17T11:00:00Z", "agent", "a1", ai_assist="draft_sent",
-                 file="late.jsonl")
-    late.write(landing)
-    nightly_then_full_refresh(landing, nightly, full, "2026-11-19")
-
-    sql = ("select activity_date, replies_sent, ai_draft_sent_replies from agent_daily_activity "
-           "where agent_id = 'a1' order by 1")
-    expected = [(dt.date(2026, 11, 17), 2, 1), (dt.date(2026, 11, 18), 1, 0)]
-    assert query(full / "published" / "leaderboard.duckdb", sql) == expected
-    assert query(nightly / "published" / "leaderboard.duckdb", sql) == expected
-    marks = "select max(_watermark) from fct_agent_activity"
-    assert query(nightly / "ochre.duckdb", marks) > query(full / "ochre.duckdb", marks)
-
-
-def test_late_message_on_an_old_conversation_reads_its_earlier_messages(tmp_path):
-    """Readers of messages by conversation skip row groups older than the conversations'
-    first message (int_conversation_message_bounds). A late message on a conversation whose
-    other messages are weeks older than the look-back must still be read with them: a1's
-    first reply stays the old one (no new sample), the takeover date stays the old date."""
-    from tests.landing_builder import Landing
-
-    land = Landing()
-    land.workspace("w1", "UTC")
-    land.agent("a1", "w1")
-    land.answered("c1", "w1", "a1", "2026-10-20T09:00:00Z", "2026-10-20T09:30:00Z", ("m1", "m2"))
-    land.answered("c2", "w1", "a1", "2026-11-18T08:00:00Z", "2026-11-18T08:10:00Z", ("m3", "m4"))
-    landing = land.write(tmp_path / "landing")
-    nightly, full = tmp_path / "nightly", tmp_path / "full"
-    assert run_pipeline(landing, nightly, "2026-11-19") == 0
-
-    late = Landing()
-    late.message("m5", "c1", "w1", "2026-11-19T07:00:00Z", "customer", file="late.jsonl")
-    late.message("m6", "c1", "w1", "2026-11-19T07:20:00Z", "agent", "a1", ai_assist="none",
-                 file="late.jsonl")
-    late.write(landing)
-    nightly_then_full_refresh(landing, nightly, full, "2026-11-19")
-
-    bounds = "select conversation_id, first_message_at from int_conversation_message_bounds"
-    assert sorted(query(nightly / "ochre.duckdb", bounds)) == [
-        ("c1", dt.datetime(2026, 10, 20, 9, 0, tzinfo=dt.UTC)),
-        ("c2", dt.datetime(2026, 11, 18, 8, 0, tzinfo=dt.UTC)),
-    ]
-    sql = ("select first_response_samples, median_first_response_seconds, replies_sent "
-           "from agent_leaderboard where agent_id = 'a1' and period_days = 7")
-    expected = [(1, 600.0, 2)]  # c2's sample only: m6 is not a1's first reply in c1
-    assert query(full / "published" / "leaderboard.duckdb", sql) == expected
-    assert query(nightly / "published" / "leaderboard.duckdb", sql) == expected
-    for table in ("int_first_response_samples", "fct_conversation_activity"):
-        rows = f"select * exclude (_watermark) from {table} order by all"
-        assert query(nightly / "ochre.duckdb", rows) == query(full / "ochre.duckdb", rows)
-    takeover = ("select distinct human_takeover_date from fct_conversation_activity "
-                "where conversation_id = 'c1'")
-    assert query(nightly / "ochre.duckdb", takeover) == [(dt.date(2026, 10, 20),)]
-
-
-def test_records_rescued_after_the_look_back_reach_the_facts(tmp_path):
-    """Records rejected because their conversation (or workspace) had not landed become good
-    when it lands. When that happens after the look-back (their updated_at is older than the
-    run's cutoff), the nightly run must still count them: a1's reply, first-response sample,
-    CSAT response and mention on 11-12 appear in the drill-down and the leaderboard as after
-    a full refresh; so does everything of workspace w2, which lands last (its agent, its
-    conversation and that conversation's messages are rescued in the same run)."""
-    from tests.landing_builder import Landing
-
-    land = Landing()
-    land.workspace("w1", "UTC")
-    land.agent("a1", "w1")
-    land.answered("c1", "w1", "a1", "2026-11-18T09:00:00Z", "2026-11-18T09:10:00Z", ("m1", "m2"))
-    # conversation c9 has not landed: its records are rejected (unknown conversation)
-    land.message("m5", "c9", "w1", "2026-11-12T10:00:00Z", "customer")
-    land.message("m6", "c9", "w1", "2026-11-12T10:20:00Z", "agent", "a1",
-                 ai_assist="draft_sent")
-    land.csat("r1", "c9", "w1", 2, "2026-11-12T12:00:00Z")
-    land.mention("n1", "m6", "c9", "w1", "a1", "2026-11-12T10:20:00Z")
-    # workspace w2 has not landed: its agent, conversation and messages are rejected
-    land.agent("b1", "w2")
-    land.answered("c7", "w2", "b1", "2026-11-13T09:00:00Z", "2026-11-13T09:05:00Z", ("m7", "m8"))
-    landing = land.write(tmp_path / "landing")
-    nightly, full = tmp_path / "nightly", tmp_path / "full"
-    assert run_pipeline(landing, nightly, "2026-11-19", "--rejected-threshold", "1") == 0
-    rejected = ("select entity, reason, count(*) from rejected_records "
-                "group by all order by all")
-    assert query(nightly / "published" / "leaderboard.duckdb", rejected) == [
-        ("agents", "unknown workspace", 1),
-        ("conversations", "unknown workspace", 1),
-        ("csat_responses", "unknown conversation", 1),
-        ("mentions", "unknown conversation", 1),
-        ("messages", "unknown conversation", 2),
-        ("messages", "unknown workspace", 2),
-    ]
-
-    late = Landing()
-    late.conversation("c9", "w1", "2026-11-12T10:00:00Z", updated_at="2026-11-19T08:00:00Z",
-                      file="late.jsonl")
-    late.workspace("w2", "UTC", updated_at="2026-11-19T08:30:00Z", file="late.jsonl")
-    late.write(landing)
-    nightly_then_full_refresh(landing, nightly, full, "2026-11-19", "--rejected-threshold", "1")
-
-    daily = ("select activity_date, conversations_handled, replies_sent, first_response_samples,"
-             " median_first_response_seconds, csat_responses, csat_score_sum,"
-             " ai_draft_sent_replies, mentions_received"
-             " from agent_daily_activity where agent_id = 'a1' order by 1")
-    expected_daily = [
-        (dt.date(2026, 11, 12), 1, 1, 1, 1200.0, 1, 2, 1, 1),
-        (dt.date(2026, 11, 18), 1, 1, 1, 600.0, 0, 0, 0, 0),
-    ]
-    assert query(full / "published" / "leaderboard.duckdb", daily) == expected_daily
-    assert query(nightly / "published" / "leaderboard.duckdb", daily) == expected_daily
-    for table in COMPARED:
-        assert_published_equal(nightly, full, table)
-    board = ("select replies_sent, first_response_samples, csat_responses, mentions_received"
-             " from agent_leaderboard where agent_id = 'a1' and period_days = 30")
-    assert query(nightly / "published" / "leaderboard.duckdb", board) == [(2, 2, 1, 1)]
-    b1 = daily.replace("agent_id = 'a1'", "agent_id = 'b1'")
-    expected_b1 = [(dt.date(2026, 11, 13), 1, 1, 1, 300.0, 0, 0, 0, 0)]
-    assert query(full / "published" / "leaderboard.duckdb", b1) == expected_b1
-    assert query(nightly / "published" / "leaderboard.duckdb", b1) == expected_b1
-    assert query(nightly / "published" / "leaderboard.duckdb", rejected) == []
-
-
-def test_a_time_zone_change_re_dates_the_workspace_history(tmp_path):
-    """Dates are computed in the workspace's current time zone (spec/landing.md). When a
-    workspace moves from UTC to Europe/Berlin, the nightly run re-dates its older records as
-    a full refresh does: a1's reply at 23:30 UTC on 11-10 is on 11-11 in Berlin, with its
-    first-response sample, CSAT response and mention. Workspace w2 (UTC) keeps activity on
-    11-10, and its figures do not move."""
-    from tests.landing_builder import Landing
-
-    land = Landing()
-    land.workspace("w1", "UTC")
-    land.agent("a1", "w1")
-    land.answered("c1", "w1", "a1", "2026-11-10T22:50:00Z", "2026-11-10T23:30:00Z",
-                  ("m1", "m2"), ai_assist="draft_edited")
-    land.csat("r1", "c1", "w1", 5, "2026-11-10T23:40:00Z")
-    land.mention("n1", "m2", "c1", "w1", "a1", "2026-11-10T23:30:00Z")
-    land.answered("c2", "w1", "a1", "2026-11-15T10:00:00Z", "2026-11-15T10:05:00Z", ("m3", "m4"))
-    land.workspace("w2", "UTC")
-    land.agent("b1", "w2")
-    land.answered("c3", "w2", "b1", "2026-11-10T12:00:00Z", "2026-11-10T12:15:00Z", ("m5", "m6"))
-    landing = land.write(tmp_path / "landing")
-    nightly, full = tmp_path / "nightly", tmp_path / "full"
-    assert run_pipeline(landing, nightly, "2026-11-19") == 0
-    daily = ("select activity_date, conversations_handled, replies_sent, first_response_samples,"
-             " median_first_response_seconds, csat_responses, csat_score_sum,"
-             " ai_draft_edited_replies, mentions_received"
-             " from agent_daily_activity where agent_id = '{}' order by 1")
-    published = nightly / "published" / "leaderboard.duckdb"
-    assert query(published, daily.format("a1"))[0] == (
-        dt.date(2026, 11, 10), 1, 1, 1, 2400.0, 1, 5, 1, 1)
-
-    moved = Landing()
-    moved.workspace("w1", "Europe/Berlin", updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
-    moved.write(landing)
-    nightly_then_full_refresh(landing, nightly, full, "2026-11-19")
-
-    expected_a1 = [
-        (dt.date(2026, 11, 11), 1, 1, 1, 2400.0, 1, 5, 1, 1),
-        (dt.date(2026, 11, 15), 1, 1, 1, 300.0, 0, 0, 0, 0),
-    ]
-    expected_b1 = [(dt.date(2026, 11, 10), 1, 1, 1, 900.0, 0, 0, 0, 0)]
-    for warehouse in (full, nightly):
-        db = warehouse / "published" / "leaderboard.duckdb"
-        assert query(db, daily.format("a1")) == expected_a1
-        assert query(db, daily.format("b1")) == expected_b1
-    for table in COMPARED:
-        assert_published_equal(nightly, full, table)
-
-
-@pytest.mark.parametrize("move", ["re-exported reply", "time-zone change"])
-def test_a_date_whose_only_activity_moves_away_leaves_the_daily_tables(tmp_path, move):
-    """The only activity of 11-10, a1's reply in c1 at 23:30 UTC, moves to 11-11: its
-    messages are re-exported with corrected times, or workspace w1 (the only one) moves to
-    Europe/Berlin. No record is on 11-10 any more, so the nightly run drops that date from
-    the facts and the daily figures, as a full refresh has none."""
-    from tests.landing_builder import Landing
-
+@pytest.mark.parametrize("move", ["re-exported reply", "reply re-exported as a note"])
+def test_a_conversation_whose_only_activity_moves_away_leaves_the_facts(tmp_path, move):
+    """The only activity of c1, a1's reply at 23:30 UTC on 11-10, is re-exported: with
+    corrected times (it moves to 11-11), or as an internal note (c1 has no activity left).
+    The nightly run drops what the facts held for it, as a full refresh has none."""
     land = Landing()
     land.workspace("w1", "UTC")
     land.agent("a1", "w1")
@@ -452,58 +401,49 @@ def test_a_date_whose_only_activity_moves_away_leaves_the_daily_tables(tmp_path,
     landing = land.write(tmp_path / "landing")
     nightly, full = tmp_path / "nightly", tmp_path / "full"
     assert run_pipeline(landing, nightly, "2026-11-19") == 0
-    dates = ("select distinct activity_date from {} order by 1")
+    dates = "select distinct activity_date from {} order by 1"
     build = nightly / "ochre.duckdb"
     assert query(build, dates.format("fct_agent_activity"))[0][0] == dt.date(2026, 11, 10)
 
     moved = Landing()
-    if move == "time-zone change":
-        moved.workspace("w1", "Europe/Berlin", updated_at="2026-11-19T08:00:00Z",
-                        file="late.jsonl")
-    else:
+    if move == "re-exported reply":
         moved.message("m1", "c1", "w1", "2026-11-11T00:50:00Z", "customer",
                       updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
         moved.message("m2", "c1", "w1", "2026-11-11T01:30:00Z", "agent", "a1",
                       ai_assist="none", updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
+        expected = [(dt.date(2026, 11, 11),), (dt.date(2026, 11, 15),)]
+    else:
+        moved.message("m2", "c1", "w1", "2026-11-10T23:30:00Z", "agent", "a1",
+                      message_type="note", updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
+        expected = [(dt.date(2026, 11, 15),)]
     moved.write(landing)
     nightly_then_full_refresh(landing, nightly, full, "2026-11-19")
 
-    expected = [(dt.date(2026, 11, 11),), (dt.date(2026, 11, 15),)]
-    for model in ("fct_agent_activity", "fct_conversation_activity", "int_agent_activity_daily"):
+    for model in ("fct_agent_activity", "fct_conversation_activity"):
         assert query(build, dates.format(model)) == expected, model
-    db = nightly / "published" / "leaderboard.duckdb"
-    assert query(db, "select activity_date, replies_sent from agent_daily_activity"
-                     " order by 1") == [(dt.date(2026, 11, 11), 1), (dt.date(2026, 11, 15), 1)]
     for table in COMPARED:
         assert_published_equal(nightly, full, table)
 
 
 def test_warehouse_of_an_earlier_version_asks_for_a_full_refresh(tmp_path, capsys):
-    """A deduplicated table built before `_good_since` existed: the nightly run stops with
-    what to do (not a database error about a missing column) and publishes nothing; one
-    full refresh rebuilds it and nightly runs work again."""
+    """A build database from before the load log: the nightly run stops with what to do
+    (not a database error) and publishes nothing; one full refresh rebuilds it."""
     import duckdb
 
     from tests.landing_builder import WORKED_EXAMPLE
 
     landing, warehouse = WORKED_EXAMPLE / "landing", tmp_path / "warehouse"
     assert run_pipeline(landing, warehouse, "2026-11-20") == 0
-    published = warehouse / "published" / "leaderboard.duckdb"
-    before = published.stat().st_mtime_ns
+    before = published(warehouse).read_bytes()
     con = duckdb.connect(str(warehouse / "ochre.duckdb"))
-    con.execute("alter table int_messages_deduplicated drop column _good_since")
+    con.execute("drop table int_landing_files")
     con.close()
     capsys.readouterr()
-    assert run_pipeline(landing, warehouse, "2026-11-20") == 1
-    out = capsys.readouterr()
-    text = " ".join((out.out + out.err).split())
-    assert "int_messages_deduplicated\" was built by an earlier version of this project and " \
-           "lacks column(s) _good_since: rebuild it once with a full refresh " \
-           "(`ochre-analytics run --full-refresh`" in text
-    assert "Binder Error" not in text
-    assert published.stat().st_mtime_ns == before
+    assert run_pipeline(landing, warehouse, "2026-11-20") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "was built by an earlier version of ochre-analytics (it has no load log of " \
+           "landing files): rebuild it once with --full-refresh" in err
+    assert "Binder Error" not in err
+    assert published(warehouse).read_bytes() == before
     assert run_pipeline(landing, warehouse, "2026-11-20", "--full-refresh") == 0
     assert run_pipeline(landing, warehouse, "2026-11-20") == 0
-    assert query(warehouse / "ochre.duckdb",
-                 "select count(*) from int_messages_deduplicated"
-                 " where reject_reason is null and _good_since = updated_at")[0][0] > 0
