@@ -25,6 +25,12 @@ The model, per workspace (each in its own timezone, one with a null timezone):
 * nothing is dated outside the local dates ``end_date - days + 1 .. end_date``.
 
 Bad records (only ever in JSON Lines files) are counted per reason in the summary.
+
+Modules: ``records`` (entities, column layouts, ``Batch``), ``world`` (workspaces, time
+zones, agents), ``conversations`` (conversations, messages, CSAT, mentions, NPS),
+``bad_records``, ``rendering`` (Arrow tables, JSON Lines text), ``writers`` (file layout,
+landing files, the output folder), ``landing_set`` (the whole run) and ``cli``
+(``demo-data``). Only this module's names are the package's interface.
 """
 
 from __future__ import annotations
@@ -35,10 +41,10 @@ import os
 
 from . import cli
 from .landing_set import write_landing_set
-from .records import _LAYOUT as _LAYOUT
 from .records import ENTITIES, FORMATS, REASONS, DemoDataError
+from .records import LAYOUT as _LAYOUT  # noqa: F401 - read by the tests
 from .records import MARKER_FILE as MARKER_FILE
-from .writers import _PART_SUFFIX as _PART_SUFFIX
+from .writers import PART_SUFFIX as _PART_SUFFIX  # noqa: F401 - read by the tests
 
 __all__ = [
     "ENTITIES",
@@ -50,7 +56,10 @@ __all__ = [
     "run",
 ]
 
-_CHUNK = 250_000  # conversations per generation chunk
+# Conversations per generation chunk. Read when generate() is called, so that tests can
+# shrink it (monkeypatch demo_data._CHUNK); generate() and run() live here, not in a
+# submodule, for that reason (no submodule imports the package).
+_CHUNK = 250_000
 
 
 def generate(

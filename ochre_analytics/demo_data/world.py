@@ -1,4 +1,5 @@
-"""The world: workspaces, their time zones and agents."""
+"""The world the records describe: workspaces (each in its time zone), their agents, and
+local-time arithmetic. Built once per landing set, before any conversation."""
 
 from __future__ import annotations
 
@@ -11,77 +12,90 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .records import (
-    _AGENT_STATUS,
-    _AI_ASSIST,
-    _AUTHOR_TYPES,
-    _CHANNELS,
-    _CONV_STATUS,
-    _DAY_US,
-    _MESSAGE_TYPES,
-    _PRIORITIES,
-    _ROLES,
-    _US,
-    _Batch,
+    AGENT_STATUSES,
+    AI_ASSIST_VALUES,
+    AUTHOR_TYPES,
+    CHANNELS,
+    CONVERSATION_STATUSES,
+    MESSAGE_TYPES,
+    MICROS_PER_DAY,
+    MICROS_PER_SECOND,
+    NEVER,
+    PRIORITIES,
+    ROLES,
+    Batch,
 )
-from .sampling import _rng, _segment_starts
+from .sampling import seeded_rng, segment_starts
 
 # The first workspaces get these zones in this order (so the 4-workspace default has a
-# US zone, a European zone, a null zone and Sydney); later ones draw from _MORE_TZ.
-_FIRST_TZ = ["America/New_York", "Europe/Berlin", None, "Australia/Sydney", "Asia/Kolkata", "UTC"]
-_MORE_TZ = [
+# US zone, a European zone, a null zone and Sydney); later ones draw from MORE_TIMEZONES.
+FIRST_TIMEZONES = ["America/New_York", "Europe/Berlin", None, "Australia/Sydney",
+                   "Asia/Kolkata", "UTC"]
+MORE_TIMEZONES = [
     "UTC", "America/New_York", "Europe/Berlin", "Asia/Kolkata", "Australia/Sydney", None,
     "America/Los_Angeles", "Europe/London", "America/Sao_Paulo", "Asia/Tokyo",
     "America/Chicago", "Europe/Paris", "Asia/Singapore", "Pacific/Auckland",
     "Africa/Johannesburg", "America/Denver",
 ]
 
-_WS_WORDS = [
+WORKSPACE_WORDS = [
     "Acme", "Northwind", "Bluebird", "Harbor", "Summit", "Cedar", "Quartz", "Maple",
     "Nimbus", "Orbit", "Pioneer", "Silverline", "Copperleaf", "Lumen", "Atlas", "Fjord",
     "Juniper", "Kestrel", "Meridian", "Tidal",
 ]
-_WS_TEAMS = ["Support", "Care", "Helpdesk", "Customer Success", "Service Desk", "Help Center"]
-_FIRST = [
+WORKSPACE_TEAMS = ["Support", "Care", "Helpdesk", "Customer Success", "Service Desk",
+                   "Help Center"]
+FIRST_NAMES = [
     "Ada", "Bo", "Chloé", "Dmitri", "Elif", "Farah", "Gustav", "Hana", "Inès", "Jonas",
     "Kwame", "Lena", "Mateo", "Noor", "Oskar", "Priya", "Quinn", "Rafael", "Sofía", "Tomás",
     "Uma", "Viktor", "Wen", "Ximena", "Yusuf", "Zoë", "Łukasz", "Amara", "Björn", "Chen",
 ]
-_LAST = [
+LAST_NAMES = [
     "Lovelace", "Nakamura", "García", "Okafor", "Schmidt", "Kowalski", "O'Neill", "Haddad",
     "Svensson", "Patel", "Rossi", "Dubois", "Novak", "Jensen", "Moreau", "Silva", "Kim",
     "Ivanova", "Mensah", "Fischer", "Yilmaz", "Costa", "Nguyen", "Larsen", "Müller",
 ]
-_ASCII = str.maketrans({
+# names -> the ASCII local part of an email address
+_EMAIL_ASCII = str.maketrans({
     "é": "e", "è": "e", "í": "i", "á": "a", "ö": "o", "ë": "e", "Ł": "L", "ł": "l",
     "ü": "u", "'": "", "ç": "c", " ": "",
 })
 
-def _epoch_us(day: dt.date) -> int:
-    return (day - dt.date(1970, 1, 1)).days * _DAY_US
+# --------------------------------------------------------------------------------------
+# local time
+# --------------------------------------------------------------------------------------
 
 
-def _local_to_utc(local_us: np.ndarray, tz_code: np.ndarray, tz_names: list[str]) -> np.ndarray:
-    """Local wall-clock microseconds (naive) in zone tz_names[tz_code] -> UTC microseconds."""
-    out = np.empty_like(local_us)
-    for code in np.unique(tz_code):
-        sel = tz_code == code
-        naive = pa.array(local_us[sel], pa.int64()).view(pa.timestamp("us"))
-        aware = pc.assume_timezone(naive, timezone=tz_names[code], ambiguous="earliest",
+def epoch_micros(day: dt.date) -> int:
+    """Microseconds from 1970-01-01 to the start of `day` (no time zone)."""
+    return (day - dt.date(1970, 1, 1)).days * MICROS_PER_DAY
+
+
+def local_to_utc(local_micros: np.ndarray, zone_code: np.ndarray,
+                 zone_names: list[str]) -> np.ndarray:
+    """Local wall-clock microseconds (naive) in zone zone_names[zone_code] -> UTC
+    microseconds (a repeated hour takes its first instant, a skipped one the next)."""
+    out = np.empty_like(local_micros)
+    for code in np.unique(zone_code):
+        in_zone = zone_code == code
+        naive = pa.array(local_micros[in_zone], pa.int64()).view(pa.timestamp("us"))
+        aware = pc.assume_timezone(naive, timezone=zone_names[code], ambiguous="earliest",
                                    nonexistent="latest")
-        out[sel] = aware.view(pa.int64()).to_numpy()
+        out[in_zone] = aware.view(pa.int64()).to_numpy()
     return out
 
 
-def _utc_offset_s(utc_us: np.ndarray, tz_code: np.ndarray, tz_names: list[str]) -> np.ndarray:
+def utc_offset_seconds(utc_micros: np.ndarray, zone_code: np.ndarray,
+                       zone_names: list[str]) -> np.ndarray:
     """UTC offset in seconds of each instant in its zone."""
-    out = np.zeros(len(utc_us), np.int64)
-    for code in np.unique(tz_code):
-        sel = tz_code == code
-        aware = pa.array(utc_us[sel], pa.int64()).view(pa.timestamp("us", tz=tz_names[code]))
+    out = np.zeros(len(utc_micros), np.int64)
+    for code in np.unique(zone_code):
+        in_zone = zone_code == code
+        aware = pa.array(utc_micros[in_zone], pa.int64()).view(
+            pa.timestamp("us", tz=zone_names[code]))
         local = pc.local_timestamp(aware).view(pa.int64()).to_numpy()
-        out[sel] = (local - utc_us[sel]) // _US
+        out[in_zone] = (local - utc_micros[in_zone]) // MICROS_PER_SECOND
     return out
-
 
 
 # --------------------------------------------------------------------------------------
@@ -90,179 +104,214 @@ def _utc_offset_s(utc_us: np.ndarray, tz_code: np.ndarray, tz_names: list[str]) 
 
 
 @dataclass
-class _World:
-    start: dt.date
-    end: dt.date
+class World:
+    """Workspaces and agents, as arrays indexed by workspace and by agent number. Agents are
+    numbered workspace by workspace; within a workspace the active ones come first."""
+
+    start: dt.date  # first local date of the data
+    end: dt.date  # last local date of the data
     days: int
-    tz_names: list[str]  # zone used for computing, per tz code
-    ws_tz: np.ndarray  # tz code per workspace
-    ws_tz_null: np.ndarray  # timezone column is null
-    ws_start: np.ndarray  # UTC us of local start-of-window
-    ws_cap: np.ndarray  # UTC us of the last local microsecond of end_date
-    ws_cum: np.ndarray  # cumulative conversation share per workspace
-    ws_weight: np.ndarray
-    ws_ai: np.ndarray
-    ws_speed: np.ndarray
-    ag_start: np.ndarray  # first agent index per workspace
-    ag_count: np.ndarray
-    ag_active: np.ndarray  # number of active agents per workspace (they come first)
-    ag_ws: np.ndarray
-    ag_deact_at: np.ndarray  # UTC us or int64 max
-    ag_speed: np.ndarray
-    ag_quality: np.ndarray
-    ag_ai: np.ndarray
-    cum_all: np.ndarray
-    cum_act: np.ndarray
-    tables: dict[str, list[str]]
-    workspaces: list[_Batch]  # per slot
-    agents: list[_Batch]
+    zone_names: list[str]  # zone used for computing, per zone code (a null zone is UTC)
+    workspace_zone: np.ndarray  # zone code per workspace
+    workspace_zone_null: np.ndarray  # the workspace's timezone column is null
+    window_start: np.ndarray  # per workspace: UTC us of local midnight starting `start`
+    window_end: np.ndarray  # per workspace: UTC us of the last local microsecond of `end`
+    workspace_cum_share: np.ndarray  # cumulative share of the conversations per workspace
+    workspace_weight: np.ndarray  # relative conversation volume per workspace
+    workspace_uses_ai: np.ndarray  # the workspace has the AI agent
+    workspace_speed: np.ndarray  # factor on how long customers wait for a human
+    first_agent: np.ndarray  # first agent number per workspace
+    agent_count: np.ndarray  # agents per workspace
+    active_agent_count: np.ndarray  # active agents per workspace
+    agent_workspace: np.ndarray  # workspace per agent
+    agent_deactivated_at: np.ndarray  # per agent: UTC us, or NEVER
+    agent_speed: np.ndarray  # per agent: factor on how long customers wait for them
+    agent_quality: np.ndarray  # per agent: shifts their CSAT scores
+    agent_ai_assist_rate: np.ndarray  # per agent: share of replies drafted with AI assist
+    agent_cum_weight: np.ndarray  # weighted draw of any agent (see grouped_cumulative)
+    active_agent_cum_weight: np.ndarray  # weighted draw of an agent who stays active
+    lookup_tables: dict[str, list[str]]  # the values of every lookup column's table
+    # the records to write, per slot (0 first versions, 1 current, 2 later re-exports)
+    workspaces: list[Batch]
+    agents: list[Batch]
 
     @property
-    def n_ws(self) -> int:
-        return len(self.ws_tz)
+    def workspace_count(self) -> int:
+        return len(self.workspace_zone)
 
 
-def _group_cum(ws_of: np.ndarray, weight: np.ndarray, starts: np.ndarray,
-               counts: np.ndarray) -> np.ndarray:
-    """Cumulative weights within each workspace block, offset by the workspace index, so one
-    searchsorted(cum, ws + u, 'right') draws a weighted agent of workspace ws."""
-    cs = np.cumsum(weight)
-    base = np.where(starts > 0, cs[np.maximum(starts - 1, 0)], 0.0)
-    total = cs[starts + counts - 1] - base
-    frac = (cs - base[ws_of]) / total[ws_of]
-    frac[frac > 1 - 1e-12] = 1.0
-    return ws_of + frac
+def grouped_cumulative(group: np.ndarray, weight: np.ndarray, starts: np.ndarray,
+                       counts: np.ndarray) -> np.ndarray:
+    """Cumulative weights within each group's block, offset by the group number, so one
+    searchsorted(cumulative, g + u, 'right') (u uniform in [0, 1)) draws an item of group g
+    by weight."""
+    running = np.cumsum(weight)
+    before = np.where(starts > 0, running[np.maximum(starts - 1, 0)], 0.0)
+    total = running[starts + counts - 1] - before
+    fraction = (running - before[group]) / total[group]
+    fraction[fraction > 1 - 1e-12] = 1.0
+    return group + fraction
 
 
-def _build_world(seed: int, n_ws: int, days: int, end: dt.date) -> _World:
-    rng = _rng(seed, 1)
+def _assign_zones(rng, workspace_count: int) -> list[str | None]:
+    """Time zone per workspace (None: a null timezone column)."""
+    zones: list[str | None] = []
+    for w in range(workspace_count):
+        zones.append(FIRST_TIMEZONES[w] if w < len(FIRST_TIMEZONES) else None)
+    drawn = rng.integers(0, len(MORE_TIMEZONES), workspace_count)
+    for w in range(len(FIRST_TIMEZONES), workspace_count):
+        zones[w] = MORE_TIMEZONES[drawn[w]]
+    return zones
+
+
+def build_world(seed: int, workspace_count: int, days: int, end: dt.date) -> World:
+    """Workspaces and agents for `days` local dates ending at `end`, with the records that
+    describe them (first versions and current ones)."""
+    rng = seeded_rng(seed, 1)
     start = end - dt.timedelta(days=days - 1)
-    # zones
-    tz_list: list[str | None] = []
-    for w in range(n_ws):
-        tz_list.append(_FIRST_TZ[w] if w < len(_FIRST_TZ) else None)
-    extra = rng.integers(0, len(_MORE_TZ), n_ws)
-    for w in range(len(_FIRST_TZ), n_ws):
-        tz_list[w] = _MORE_TZ[extra[w]]
-    tz_names = sorted({t or "UTC" for t in tz_list})
-    ws_tz = np.array([tz_names.index(t or "UTC") for t in tz_list], np.int16)
-    ws_tz_null = np.array([t is None for t in tz_list])
-    starts_by_tz, caps_by_tz = {}, {}
-    for name in tz_names:
+    n_workspaces = workspace_count
+
+    # zones and each workspace's window of UTC instants
+    zones = _assign_zones(rng, n_workspaces)
+    zone_names = sorted({z or "UTC" for z in zones})
+    workspace_zone = np.array([zone_names.index(z or "UTC") for z in zones], np.int16)
+    workspace_zone_null = np.array([z is None for z in zones])
+    start_by_zone, end_by_zone = {}, {}
+    for name in zone_names:
         zone = ZoneInfo(name)
-        a = dt.datetime.combine(start, dt.time(), zone).timestamp()
-        b = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone).timestamp()
-        starts_by_tz[name], caps_by_tz[name] = int(a) * _US, int(b) * _US - 1
-    ws_start = np.array([starts_by_tz[tz_names[c]] for c in ws_tz], np.int64)
-    ws_cap = np.array([caps_by_tz[tz_names[c]] for c in ws_tz], np.int64)
+        first_s = dt.datetime.combine(start, dt.time(), zone).timestamp()
+        after_s = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone).timestamp()
+        start_by_zone[name] = int(first_s) * MICROS_PER_SECOND
+        end_by_zone[name] = int(after_s) * MICROS_PER_SECOND - 1
+    window_start = np.array([start_by_zone[zone_names[c]] for c in workspace_zone], np.int64)
+    window_end = np.array([end_by_zone[zone_names[c]] for c in workspace_zone], np.int64)
 
-    sigma = 1.0 if n_ws > 12 else 0.25
-    ws_weight = np.exp(sigma * rng.standard_normal(n_ws))
-    ws_cum = np.cumsum(ws_weight / ws_weight.sum())
-    ws_cum[-1] = 1.0
-    ws_ai = rng.random(n_ws) < 0.8
-    ws_ai[0] = True
-    if n_ws >= 4:
-        ws_ai[1], ws_ai[3] = True, False  # one team works without the AI agent
-    ws_speed = np.exp(0.35 * rng.standard_normal(n_ws))
-    ws_window = ws_cap - ws_start
+    # how busy, AI-assisted and fast each workspace is
+    sigma = 1.0 if n_workspaces > 12 else 0.25
+    workspace_weight = np.exp(sigma * rng.standard_normal(n_workspaces))
+    workspace_cum_share = np.cumsum(workspace_weight / workspace_weight.sum())
+    workspace_cum_share[-1] = 1.0
+    uses_ai = rng.random(n_workspaces) < 0.8
+    uses_ai[0] = True
+    if n_workspaces >= 4:
+        uses_ai[1], uses_ai[3] = True, False  # one team works without the AI agent
+    workspace_speed = np.exp(0.35 * rng.standard_normal(n_workspaces))
+    window_length = window_end - window_start
 
-    # workspace records: name and rename
-    word = rng.integers(0, len(_WS_WORDS), n_ws)
-    team = rng.integers(0, len(_WS_TEAMS), n_ws)
-    names = []
-    for w in range(n_ws):
-        base = f"{_WS_WORDS[word[w]]} {_WS_TEAMS[team[w]]}"
-        if n_ws > 20:
+    # workspace records: some renamed later (name table: 2 w first name, 2 w + 1 new one)
+    word = rng.integers(0, len(WORKSPACE_WORDS), n_workspaces)
+    team = rng.integers(0, len(WORKSPACE_TEAMS), n_workspaces)
+    workspace_names = []
+    for w in range(n_workspaces):
+        base = f"{WORKSPACE_WORDS[word[w]]} {WORKSPACE_TEAMS[team[w]]}"
+        if n_workspaces > 20:
             base += f" {w + 1}"
-        names += [base, base + (" EMEA" if w % 2 else " Global")]
-    renamed = rng.random(n_ws) < 0.15
-    if n_ws >= 2:
+        workspace_names += [base, base + (" EMEA" if w % 2 else " Global")]
+    renamed = rng.random(n_workspaces) < 0.15
+    if n_workspaces >= 2:
         renamed[0] = True
-    ws_idx = np.arange(n_ws, dtype=np.int64)
-    first_upd = ws_start + rng.integers(0, 60, n_ws) * _US
-    rename_at = ws_start + (ws_window * rng.uniform(0.2, 0.7, n_ws)).astype(np.int64)
-    ws_final = _Batch("workspaces", {
-        "workspace_id": ws_idx,
-        "name": 2 * ws_idx + renamed,
-        "timezone": np.where(ws_tz_null, -1, ws_tz).astype(np.int64),
-        "updated_at": np.where(renamed, rename_at, first_upd),
+    workspace_ids = np.arange(n_workspaces, dtype=np.int64)
+    first_update = window_start + rng.integers(0, 60, n_workspaces) * MICROS_PER_SECOND
+    rename_at = window_start + (
+        window_length * rng.uniform(0.2, 0.7, n_workspaces)).astype(np.int64)
+    workspaces_now = Batch("workspaces", {
+        "workspace_id": workspace_ids,
+        "name": 2 * workspace_ids + renamed,
+        "timezone": np.where(workspace_zone_null, -1, workspace_zone).astype(np.int64),
+        "updated_at": np.where(renamed, rename_at, first_update),
     })
-    ws_stale = ws_final.take(np.flatnonzero(renamed))
-    ws_stale.cols["name"] = ws_stale.cols["name"] - 1
-    ws_stale.cols["updated_at"] = first_upd[renamed]
+    workspaces_before = workspaces_now.take(np.flatnonzero(renamed))
+    workspaces_before.columns["name"] = workspaces_before.columns["name"] - 1
+    workspaces_before.columns["updated_at"] = first_update[renamed]
 
-    # agents
-    ag_count = rng.integers(4, 13, n_ws)
-    n_deact = rng.integers(1, 3, n_ws)
-    ag_start = _segment_starts(ag_count)
-    n_ag = int(ag_count.sum())
-    ag_ws = np.repeat(ws_idx, ag_count)
-    ag_pos = np.arange(n_ag) - ag_start[ag_ws]
-    ag_active = ag_count - n_deact
-    deact = ag_pos >= ag_active[ag_ws]
-    n_admin = rng.integers(1, 3, n_ws)
-    role = np.where(ag_pos == 0, 0, np.where(ag_pos <= n_admin[ag_ws], 1, 2))
-    role = np.where(deact, np.where(rng.random(n_ag) < 0.3, 1, 2), role)
-    promoted = (~deact) & (role == 1) & (rng.random(n_ag) < 0.35)  # was "agent" earlier
-    renamed_ag = rng.random(n_ag) < 0.06
-    ag_window = ws_window[ag_ws]
-    deact_at = ws_start[ag_ws] + (ag_window * rng.uniform(0.3, 0.8, n_ag)).astype(np.int64)
-    change_at = ws_start[ag_ws] + (ag_window * rng.uniform(0.1, 0.9, n_ag)).astype(np.int64)
-    ag_first = ws_start[ag_ws] + rng.integers(0, 60, n_ag) * _US
-    changed = deact | promoted | renamed_ag
-    ag_final = _Batch("agents", {
-        "agent_id": np.arange(n_ag, dtype=np.int64),
-        "workspace_id": ag_ws.astype(np.int64),
-        "display_name": 2 * np.arange(n_ag) + 1,
-        "email": np.arange(n_ag, dtype=np.int64),
+    # agents: an owner, admins, agents; the last one or two of a workspace are deactivated
+    agent_count = rng.integers(4, 13, n_workspaces)
+    deactivated_count = rng.integers(1, 3, n_workspaces)
+    first_agent = segment_starts(agent_count)
+    n_agents = int(agent_count.sum())
+    agent_workspace = np.repeat(workspace_ids, agent_count)
+    position = np.arange(n_agents) - first_agent[agent_workspace]  # within the workspace
+    active_agent_count = agent_count - deactivated_count
+    deactivated = position >= active_agent_count[agent_workspace]
+    admin_count = rng.integers(1, 3, n_workspaces)
+    role = np.where(position == 0, 0, np.where(position <= admin_count[agent_workspace], 1, 2))
+    role = np.where(deactivated, np.where(rng.random(n_agents) < 0.3, 1, 2), role)
+    promoted = (~deactivated) & (role == 1) & (rng.random(n_agents) < 0.35)  # was "agent"
+    renamed_agent = rng.random(n_agents) < 0.06
+    agent_window = window_length[agent_workspace]
+    agent_window_start = window_start[agent_workspace]
+    deactivated_at = agent_window_start + (
+        agent_window * rng.uniform(0.3, 0.8, n_agents)).astype(np.int64)
+    changed_at = agent_window_start + (
+        agent_window * rng.uniform(0.1, 0.9, n_agents)).astype(np.int64)
+    agent_first_update = agent_window_start + rng.integers(0, 60, n_agents) * MICROS_PER_SECOND
+    changed = deactivated | promoted | renamed_agent
+    # (name table: 2 k short name, 2 k + 1 full name)
+    agents_now = Batch("agents", {
+        "agent_id": np.arange(n_agents, dtype=np.int64),
+        "workspace_id": agent_workspace.astype(np.int64),
+        "display_name": 2 * np.arange(n_agents) + 1,
+        "email": np.arange(n_agents, dtype=np.int64),
         "role": role.astype(np.int64),
-        "status": deact.astype(np.int64),
-        "updated_at": np.where(deact, deact_at, np.where(changed, change_at, ag_first)),
+        "status": deactivated.astype(np.int64),
+        "updated_at": np.where(deactivated, deactivated_at,
+                               np.where(changed, changed_at, agent_first_update)),
     })
-    ag_stale = ag_final.take(np.flatnonzero(changed))
-    ag_stale.cols["status"] = np.zeros(len(ag_stale), np.int64)
-    ag_stale.cols["role"] = np.where(promoted[changed], 2, ag_stale.cols["role"])
-    ag_stale.cols["display_name"] = ag_stale.cols["display_name"] - renamed_ag[changed]
-    ag_stale.cols["updated_at"] = ag_first[changed]
+    agents_before = agents_now.take(np.flatnonzero(changed))
+    agents_before.columns["status"] = np.zeros(len(agents_before), np.int64)
+    agents_before.columns["role"] = np.where(promoted[changed], 2,
+                                             agents_before.columns["role"])
+    agents_before.columns["display_name"] = (agents_before.columns["display_name"]
+                                             - renamed_agent[changed])
+    agents_before.columns["updated_at"] = agent_first_update[changed]
 
-    first = rng.integers(0, len(_FIRST), n_ag)
-    last = rng.integers(0, len(_LAST), n_ag)
+    first_name = rng.integers(0, len(FIRST_NAMES), n_agents)
+    last_name = rng.integers(0, len(LAST_NAMES), n_agents)
     agent_names, agent_emails = [], []
-    for k in range(n_ag):
-        f, la = _FIRST[first[k]], _LAST[last[k]]
-        agent_names += [f, f"{f} {la}"]
-        local = f"{f.translate(_ASCII)}.{la.translate(_ASCII)}".lower()
-        agent_emails.append(f"{local}@{_WS_WORDS[word[ag_ws[k]]].lower()}{ag_ws[k] + 1}.example")
+    for k in range(n_agents):
+        first, last = FIRST_NAMES[first_name[k]], LAST_NAMES[last_name[k]]
+        agent_names += [first, f"{first} {last}"]
+        local_part = f"{first.translate(_EMAIL_ASCII)}.{last.translate(_EMAIL_ASCII)}".lower()
+        domain = f"{WORKSPACE_WORDS[word[agent_workspace[k]]].lower()}{agent_workspace[k] + 1}"
+        agent_emails.append(f"{local_part}@{domain}.example")
 
-    ag_weight = np.where(role == 0, 0.4, np.where(role == 1, 0.8, 1.0))
-    ag_weight = ag_weight * np.exp(0.6 * rng.standard_normal(n_ag))
-    cum_all = _group_cum(ag_ws, ag_weight, ag_start, ag_count)
-    cum_act = _group_cum(ag_ws, np.where(deact, 0.0, ag_weight), ag_start, ag_count)
-    ag_ai = np.where(rng.random(n_ag) < 0.2, 0.0, rng.uniform(0.05, 0.75, n_ag))
+    # who gets the conversations: owners least, admins less, agents most
+    agent_weight = np.where(role == 0, 0.4, np.where(role == 1, 0.8, 1.0))
+    agent_weight = agent_weight * np.exp(0.6 * rng.standard_normal(n_agents))
+    agent_cum_weight = grouped_cumulative(agent_workspace, agent_weight, first_agent,
+                                          agent_count)
+    active_agent_cum_weight = grouped_cumulative(
+        agent_workspace, np.where(deactivated, 0.0, agent_weight), first_agent, agent_count)
+    ai_assist_rate = np.where(rng.random(n_agents) < 0.2, 0.0,
+                              rng.uniform(0.05, 0.75, n_agents))
+    agent_speed = np.exp(0.45 * rng.standard_normal(n_agents))
+    agent_quality = 0.5 * rng.standard_normal(n_agents)
 
-    tables = {
-        "ws_name": names,
-        "tz": tz_names,
+    lookup_tables = {
+        "ws_name": workspace_names,
+        "tz": zone_names,
         "agent_name": agent_names,
         "agent_email": agent_emails,
-        "role": _ROLES,
-        "agent_status": _AGENT_STATUS,
-        "conv_status": _CONV_STATUS,
-        "channel": _CHANNELS,
-        "priority": _PRIORITIES,
-        "author_type": _AUTHOR_TYPES,
-        "message_type": _MESSAGE_TYPES,
-        "ai_assist": _AI_ASSIST,
+        "role": ROLES,
+        "agent_status": AGENT_STATUSES,
+        "conv_status": CONVERSATION_STATUSES,
+        "channel": CHANNELS,
+        "priority": PRIORITIES,
+        "author_type": AUTHOR_TYPES,
+        "message_type": MESSAGE_TYPES,
+        "ai_assist": AI_ASSIST_VALUES,
     }
-    return _World(
-        start=start, end=end, days=days, tz_names=tz_names, ws_tz=ws_tz, ws_tz_null=ws_tz_null,
-        ws_start=ws_start, ws_cap=ws_cap, ws_cum=ws_cum, ws_weight=ws_weight, ws_ai=ws_ai,
-        ws_speed=ws_speed, ag_start=ag_start, ag_count=ag_count, ag_active=ag_active,
-        ag_ws=ag_ws, ag_deact_at=np.where(deact, deact_at, np.iinfo(np.int64).max),
-        ag_speed=np.exp(0.45 * rng.standard_normal(n_ag)),
-        ag_quality=0.5 * rng.standard_normal(n_ag), ag_ai=ag_ai, cum_all=cum_all,
-        cum_act=cum_act, tables=tables,
-        workspaces=[ws_stale, ws_final, _Batch("workspaces", {})],
-        agents=[ag_stale, ag_final, _Batch("agents", {})],
+    return World(
+        start=start, end=end, days=days, zone_names=zone_names, workspace_zone=workspace_zone,
+        workspace_zone_null=workspace_zone_null, window_start=window_start,
+        window_end=window_end, workspace_cum_share=workspace_cum_share,
+        workspace_weight=workspace_weight, workspace_uses_ai=uses_ai,
+        workspace_speed=workspace_speed, first_agent=first_agent, agent_count=agent_count,
+        active_agent_count=active_agent_count, agent_workspace=agent_workspace,
+        agent_deactivated_at=np.where(deactivated, deactivated_at, NEVER),
+        agent_speed=agent_speed, agent_quality=agent_quality,
+        agent_ai_assist_rate=ai_assist_rate, agent_cum_weight=agent_cum_weight,
+        active_agent_cum_weight=active_agent_cum_weight, lookup_tables=lookup_tables,
+        workspaces=[workspaces_before, workspaces_now, Batch("workspaces", {})],
+        agents=[agents_before, agents_now, Batch("agents", {})],
     )
