@@ -7,7 +7,12 @@ DEMO_DIR ?= data
 export OCHRE_LANDING_DIR ?= $(CURDIR)/$(DEMO_DIR)/landing
 export OCHRE_WAREHOUSE_DIR ?= $(CURDIR)/$(DEMO_DIR)/warehouse
 
-.PHONY: demo test lint dev bench install install-test clean
+# A separate DuckDB 1.1.3 install (BI tools bundle a 1.x): the tests open the published
+# file with it (tests/test_bi.py, tests/duckdb_reader.py).
+DUCKDB_OLD_VENV := .venv-duckdb113
+DUCKDB_OLD_VERSION := 1.1.3
+
+.PHONY: demo test lint dev bench install install-test duckdb113 clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +26,18 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,spark]'
 	touch $(VENV)/.installed $@
 
+$(DUCKDB_OLD_VENV)/.installed: Makefile
+	rm -rf $(DUCKDB_OLD_VENV)
+	$(PYTHON) -m venv $(DUCKDB_OLD_VENV)
+	$(DUCKDB_OLD_VENV)/bin/python -m pip install --quiet duckdb==$(DUCKDB_OLD_VERSION) pytz
+	touch $@
+
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
+
+## make duckdb113: the DuckDB 1.1.3 reader venv the tests use (make test makes it)
+duckdb113: $(DUCKDB_OLD_VENV)/.installed
 
 ## make demo: demo landing data -> pipeline for yesterday -> 30-day leaderboard
 demo: install
@@ -33,7 +47,7 @@ demo: install
 	$(BIN)/ochre-analytics leaderboard --period 30
 
 ## make test: every test (dbt unit + data tests run inside them), Spark included
-test: install-test
+test: install-test duckdb113
 	$(BIN)/python -m pytest
 
 ## make lint: ruff (Python) and sqlfluff (dbt models, duckdb dialect)

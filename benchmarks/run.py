@@ -42,7 +42,7 @@ import psutil
 
 REPO = Path(__file__).resolve().parent.parent
 FLOOR_SCRIPT = Path(__file__).with_name("floor.py")
-GENERATOR = REPO / "ochre_analytics" / "demo_data.py"
+GENERATOR = REPO / "ochre_analytics" / "demo_data"  # the generator package
 
 NAMED_SCALES = {"XS": 2_000, "S": 100_000, "M": 2_000_000}
 DEFAULT_SCALES = "S,M"
@@ -173,14 +173,20 @@ class DataSpec:
         }
 
     def cache_key(self) -> str:
-        payload = {**self.generate_kwargs(), "generator": _file_sha(GENERATOR)}
+        payload = {**self.generate_kwargs(), "generator": _generator_sha()}
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         return (f"c{self.conversations}-w{self.workspaces}-d{self.days}-s{self.seed}-"
                 f"{digest[:10]}")
 
 
-def _file_sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+def _generator_sha() -> str:
+    """Hash of the generator's source: every ``*.py`` under GENERATOR, sorted by path (its
+    relative path and bytes each), so a change to any of its modules regenerates."""
+    digest = hashlib.sha256()
+    for path in sorted(GENERATOR.rglob("*.py")):
+        digest.update(path.relative_to(GENERATOR).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def ensure_dataset(spec: DataSpec, cache_root: Path, progress: bool = True) -> tuple[Path, dict]:
@@ -206,7 +212,7 @@ def ensure_dataset(spec: DataSpec, cache_root: Path, progress: bool = True) -> t
             "date_range", "elapsed_seconds")
     meta = {
         "generate": spec.generate_kwargs(),
-        "generator_sha": _file_sha(GENERATOR),
+        "generator_sha": _generator_sha(),
         "summary": {k: summary[k] for k in keep if k in summary},
         "generated_in_s": round(time.perf_counter() - started, 1),
     }

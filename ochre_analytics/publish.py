@@ -5,6 +5,13 @@ disk, and swapped in with ``os.replace`` (an atomic rename on POSIX). A reader
 with the old file open keeps reading the old file; a new connection sees the new
 one; a failure at any point before the rename leaves the old file byte-identical.
 
+The file is written in DuckDB's ``v1.0.0`` storage format
+(:data:`STORAGE_COMPATIBILITY_VERSION`), so DuckDB 1.0 and later open it: BI tools
+bundle their own DuckDB, most of them a 1.x (docs/bi.md). Every table, view and column
+carries a comment: the marts' come from the build database, where dbt wrote the model
+YAML descriptions (``persist_docs``); each history table gets its mart's; the ones of
+``publish_metadata`` and the visibility view are written where those are created.
+
 The history tables (``config.HISTORY_TABLES``: every audited as-of date's
 ``agent_leaderboard`` and ``team_kpis``) live in the warehouse database.
 :func:`record_history` writes the current as-of date's rows there; it runs only
@@ -23,6 +30,19 @@ from typing import Any
 import duckdb
 
 from .config import HISTORY_TABLES, PUBLISH_TABLES, Settings
+
+STORAGE_COMPATIBILITY_VERSION = "v1.0.0"
+"""DuckDB storage format of the published file: ``v1.0.0`` (storage version 64) is read by
+DuckDB 1.0 and later; the default of DuckDB 2.x (``latest``) only by 2.x."""
+
+PUBLISH_METADATA_COMMENTS = {
+    "": "**Published.** One row: which as-of date this published file holds, when the "
+    "publish step wrote it and which engine built it.",
+    "as_of_date": "The as-of local date D of the marts in this file: every window ends on it.",
+    "published_at": "When the publish step wrote this file (UTC).",
+    "engine": "The engine that built the marts: `duckdb` or `spark`.",
+}
+"""Comments of ``publish_metadata`` (created here, not by dbt): "" is the table's."""
 
 EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
 FORBIDDEN_COLUMNS = {"email", "email_address", "phone", "phone_number"}
@@ -46,6 +66,68 @@ def _fsync(path: Path) -> None:
 
 def _quote(path: Path) -> str:
     return str(path).replace("'", "''")
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal of `text`."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def comment_on(
+    con: duckdb.DuckDBPyConnection, table: str, comments: dict[str, str], *, kind: str = "table"
+) -> None:
+    """Set the comments of `table` (a ``kind``: table or view) in the current database:
+    ``comments[""]`` on the relation, every other key on that column."""
+    for column, text in comments.items():
+        if column == "":
+            con.execute(f'comment on {kind} main."{table}" is {_literal(text)}')
+        else:
+            con.execute(f'comment on column main."{table}"."{column}" is {_literal(text)}')
+
+
+def _history_comment(history: str, mart: str, mart_comment: str | None) -> str:
+    lead = (
+        f"**Published.** History of `{mart}`: its rows of every as-of date the pipeline "
+        "audited and published, one set per as-of date (`as_of_date`), appended by the "
+        f"publish step. `{history}` holds the current as-of date's rows too."
+    )
+    return f"{lead}\n\n`{mart}`: {mart_comment}" if mart_comment else lead
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], source: str) -> None:
+    """Carry the comments of `tables` from database `source` (the build database, where dbt
+    wrote them) to the same tables of the current database; a history table gets those of
+    its mart. A table or column without a comment in `source` stays without one."""
+    for table in tables:
+        mart = HISTORY_TABLES.get(table, table)
+        found = con.execute(
+            "select comment from duckdb_tables() "
+            "where database_name = ? and schema_name = 'main' and table_name = ?",
+            [source, mart],
+        ).fetchone()
+        comments: dict[str, str] = {}
+        table_comment = found[0] if found else None
+        if table in HISTORY_TABLES:
+            comments[""] = _history_comment(table, mart, table_comment)
+        elif table_comment:
+            comments[""] = table_comment
+        published_columns = {
+            name
+            for (name,) in con.execute(
+                "select column_name from duckdb_columns() where database_name = "
+                "current_database() and schema_name = 'main' and table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        for name, comment in con.execute(
+            "select column_name, comment from duckdb_columns() "
+            "where database_name = ? and schema_name = 'main' and table_name = ? "
+            "order by column_index",
+            [source, mart],
+        ).fetchall():
+            if comment and name in published_columns:
+                comments[name] = comment
+        comment_on(con, table, comments)
 
 
 def check_no_personal_data(
@@ -116,7 +198,9 @@ def publish(
     for leftover in (tmp, Path(str(tmp) + ".wal")):
         leftover.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect(
+            str(tmp), config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION}
+        )
         try:
             con.execute(f"attach '{_quote(source)}' as build (read_only)")
             if separate_history:
@@ -136,6 +220,8 @@ def publish(
                 "cast(? as varchar) as engine",
                 [published_date.isoformat(), dt.datetime.now(dt.UTC), settings.target],
             )
+            comment_on(con, "publish_metadata", PUBLISH_METADATA_COMMENTS)
+            _copy_comments(con, tables, "build")
             for statement in extra_statements:
                 con.execute(statement)
             con.execute("detach build")

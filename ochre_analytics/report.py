@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import duckdb
 
+TEAM_FRT_ALL_SAMPLES = (
+    "Team median first response, all agents' samples",
+    "median over every agent's first-response samples",
+)
+"""agent_leaderboard.team_median_first_response_seconds: the Team row; on the page, the
+scatter's dashed line and the drill-down's comparison (same name and words there)."""
+
+TEAM_FRT_PER_CONVERSATION = (
+    "Team median first response, per conversation",
+    "median over each conversation's first human reply",
+)
+"""team_kpis.median_first_response_seconds: the page's team tile."""
+
 
 def format_seconds(seconds: float | None) -> str:
+    """45s, 10m 05s, 1h 05m, 2d 03h (the page formats durations the same way)."""
     if seconds is None:
         return "-"
-    seconds = int(round(seconds))
+    seconds = math.floor(seconds + 0.5)  # half up, as the page's Math.round
     if seconds < 60:
         return f"{seconds}s"
     minutes, sec = divmod(seconds, 60)
@@ -119,6 +134,15 @@ def render_leaderboard(published_db: Path, period: int, workspace: str | None = 
         ]
         body.append(team_line)
         out.append(_table(headers, body, right={2, 3, 4, 6, 7, 8, 9, 10}))
+        per_conversation = (
+            _none(teams.loc[ws_id, "median_first_response_seconds"])
+            if ws_id in teams.index else None
+        )
+        for (name, definition), value, where in (
+            (TEAM_FRT_ALL_SAMPLES, first["team_median_first_response_seconds"], "Team row"),
+            (TEAM_FRT_PER_CONVERSATION, per_conversation, "the page's team tile"),
+        ):
+            out.append(f"{name}: {format_seconds(_none(value))} ({where}; {definition})")
         out.append("")
     return "\n".join(out).rstrip()
 

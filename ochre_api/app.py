@@ -15,8 +15,8 @@ from fastapi_offline import FastAPIOffline
 
 from ochre_api import models
 from ochre_api.auth import Claims, TokenError, verify_token
+from ochre_api.settings import conversation_url, resolve_conversation_url_template, resolve_secret
 from ochre_api.settings import published_path as default_published_path
-from ochre_api.settings import resolve_secret
 from ochre_api.store import PublishedDB, PublishedStore, PublishedUnavailable
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -177,12 +177,19 @@ def _daily_series(
 
 
 def create_app(
-    published_path: str | os.PathLike[str] | None = None, *, secret: str | None = None
+    published_path: str | os.PathLike[str] | None = None,
+    *,
+    secret: str | None = None,
+    conversation_url_template: str | None = None,
 ) -> FastAPI:
     """Build the app. ``published_path`` defaults to
     ``$OCHRE_WAREHOUSE_DIR/published/leaderboard.duckdb``; ``secret`` to
-    ``$OCHRE_API_SECRET`` (raises ``ConfigError`` when neither is set)."""
+    ``$OCHRE_API_SECRET`` (raises ``ConfigError`` when neither is set);
+    ``conversation_url_template`` (the low-score conversations' links) to
+    ``$OCHRE_CONVERSATION_URL_TEMPLATE`` (no links when neither is set; ``ConfigError``
+    when it is not an http(s) URL with ``{conversation_id}``)."""
     secret_value = resolve_secret(secret)
+    url_template = resolve_conversation_url_template(conversation_url_template)
     store = PublishedStore(published_path or default_published_path())
 
     app = FastAPIOffline(
@@ -293,7 +300,8 @@ def create_app(
     def agent_detail(agent_id: str, token: ClaimsDep, period: PeriodParam = None):
         """Drill-down: the leaderboard row, the daily series for the window and the
         prior window (missing dates filled with zeros), and the low-score (1-2)
-        conversations submitted in the window."""
+        conversations submitted in the window, each with its link when
+        OCHRE_CONVERSATION_URL_TEMPLATE is set."""
         with store.open() as db:
             viewer = resolve_viewer(db, token)
             days = parse_period(period)
@@ -331,7 +339,12 @@ def create_app(
             leaderboard_row=models.LeaderboardRow(**row) if row else None,
             daily=daily,
             prior_daily=prior_daily,
-            low_csat_conversations=[models.LowCsatConversation(**r) for r in low],
+            low_csat_conversations=[
+                models.LowCsatConversation(
+                    **r, conversation_url=conversation_url(url_template, r["conversation_id"])
+                )
+                for r in low
+            ],
         )
 
     @app.get(

@@ -104,6 +104,11 @@ class LowCsatConversation(BaseModel):
     score: float
     submitted_at: str = Field(description="UTC, ISO 8601")
     submitted_date: dt.date = Field(description="local date in the workspace's timezone")
+    conversation_url: str | None = Field(
+        default=None,
+        description="link to the conversation (OCHRE_CONVERSATION_URL_TEMPLATE with the "
+        "percent-encoded id); null when that setting is unset",
+    )
 
 
 class AgentSummary(BaseModel):

@@ -27,8 +27,25 @@ WHERE viewer.agent_status = 'active'
 """
 
 
+VIEW_COMMENTS = {
+    "": "**Published.** Row-level visibility for BI tools, the read API's rule: which "
+    "agents' rows (`agent_leaderboard`, `agent_daily_activity`, "
+    "`agent_low_csat_conversations`, joined on `workspace_id` and `agent_id`) a viewer "
+    "may see. An active owner or admin sees every agent of their workspace, an active "
+    "agent only themselves, a deactivated viewer nothing (docs/api.md).",
+    "viewer_agent_id": "The agent looking at the figures (an active agent, from `agents`).",
+    "workspace_id": "The viewer's workspace, which is also the visible agent's.",
+    "agent_id": "An agent whose rows the viewer may see.",
+}
+"""Comments of the view: "" is the view's, the other keys its columns'."""
+
+
 def create_visibility_view(con: duckdb.DuckDBPyConnection) -> None:
     """Create (or replace) ``leaderboard_visible_rows(viewer_agent_id,
-    workspace_id, agent_id)`` in the connection's current database; the
-    ``agents`` table must already be there."""
+    workspace_id, agent_id)`` with its comments in the connection's current
+    database; the ``agents`` table must already be there."""
     con.execute(VIEW_SQL)
+    for column, text in VIEW_COMMENTS.items():
+        literal = "'" + text.replace("'", "''") + "'"
+        target = f"view {VIEW_NAME}" if column == "" else f"column {VIEW_NAME}.{column}"
+        con.execute(f"COMMENT ON {target} IS {literal}")

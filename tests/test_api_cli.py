@@ -103,6 +103,25 @@ def test_serve_port_in_use(with_secret, warehouse: Path, capsys) -> None:
     assert "cannot listen" in one_error_line(capsys.readouterr().err)
 
 
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("javascript:alert(1)//{conversation_id}", "absolute http:// or https:// URL"),
+        ("https://app.example.com/conversations/{id}", "found {id}"),
+        ("https://app.example.com/conversations/", "found none"),
+        ("https://app.example.com/c/{conversation_id", "not a valid template"),
+    ],
+)
+def test_serve_refuses_a_bad_conversation_url_template(
+    with_secret, warehouse: Path, capsys, monkeypatch, template: str, message: str
+) -> None:
+    monkeypatch.setenv("OCHRE_CONVERSATION_URL_TEMPLATE", template)
+    code = main(["serve", "--port", str(free_port()), "--warehouse", str(warehouse)])
+    assert code == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert "OCHRE_CONVERSATION_URL_TEMPLATE" in line and message in line
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -300,6 +300,38 @@ def test_drilldown_series_and_low_csat(client: TestClient, published: Path, peri
     assert all(c["submitted_at"].endswith("Z") for c in got)
 
 
+def test_low_csat_conversations_link_through_the_url_template(
+    client: TestClient, published: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OCHRE_CONVERSATION_URL_TEMPLATE", raising=False)
+    plain = client.get("/api/agents/w1_agent?period=90", headers=VIEWERS["agent"]).json()
+    low = plain["low_csat_conversations"]
+    assert low and all(c["conversation_url"] is None for c in low)  # unset: no links
+
+    template = "https://app.example.com/conversations/{conversation_id}?from=ochre"
+    monkeypatch.setenv("OCHRE_CONVERSATION_URL_TEMPLATE", template)
+    linked = TestClient(create_app(published, secret=SECRET)).get(
+        "/api/agents/w1_agent?period=90", headers=VIEWERS["agent"]
+    ).json()["low_csat_conversations"]
+    assert [c["conversation_url"] for c in linked] == [
+        f"https://app.example.com/conversations/{c['conversation_id']}?from=ochre" for c in low
+    ]
+
+
+def test_conversation_url_percent_encodes_the_id() -> None:
+    from ochre_api.settings import conversation_url, resolve_conversation_url_template
+
+    template = resolve_conversation_url_template("https://app.example.com/c/{conversation_id}")
+    assert conversation_url(template, 'a b/c?d&e#"<x>') == (
+        "https://app.example.com/c/a%20b%2Fc%3Fd%26e%23%22%3Cx%3E"
+    )
+    assert conversation_url(None, "c1") is None
+    assert resolve_conversation_url_template("") is None
+    with pytest.raises(ConfigError, match="absolute http:// or https:// URL"):
+        create_app(published_path="unused.duckdb", secret=SECRET,
+                   conversation_url_template="data:text/html,{conversation_id}")
+
+
 def test_low_csat_list_is_limited_to_the_window(client: TestClient) -> None:
     seven = client.get("/api/agents/w1_agent?period=7", headers=VIEWERS["agent"]).json()
     ninety = client.get("/api/agents/w1_agent?period=90", headers=VIEWERS["agent"]).json()

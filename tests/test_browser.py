@@ -16,6 +16,7 @@ import pytest
 from api_fixtures import SECRET, publish, running_server
 from fastapi.testclient import TestClient
 
+from ochre_analytics.report import format_seconds
 from ochre_api import create_app
 from ochre_api.auth import issue_token
 
@@ -25,7 +26,8 @@ LAUNCH_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-DURATION = re.compile(r"^(—|\d+s|\d+m|\d+h \d\dm|\d+d \d\dh)$")
+DURATION = re.compile(r"^(—|\d+s|\d+m \d\ds|\d+h \d\dm|\d+d \d\dh)$")
+CONVERSATION_URL = "https://app.example.com/conversations/{conversation_id}"
 CSAT = re.compile(r"^(—|\d\.\d) \(\d+\)$")
 
 
@@ -43,9 +45,25 @@ def chromium() -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, TestClient]]:
     published = publish(tmp_path_factory.mktemp("browser") / "published" / "leaderboard.duckdb")
-    app = create_app(published, secret=SECRET)
+    app = create_app(published, secret=SECRET, conversation_url_template=CONVERSATION_URL)
     with running_server(app) as base:
         yield base, TestClient(app)
+
+
+@pytest.fixture(scope="module")
+def server_without_links(server, monkeypatch_module) -> Iterator[str]:
+    """The same file served without OCHRE_CONVERSATION_URL_TEMPLATE."""
+    base, client = server
+    monkeypatch_module.delenv("OCHRE_CONVERSATION_URL_TEMPLATE", raising=False)
+    app = create_app(client.app.state.store.path, secret=SECRET)
+    with running_server(app) as plain:
+        yield plain
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +79,13 @@ def new_page(chromium: str, playwright_instance, tmp_path: Path):
     """Each viewer gets a browser with a fresh user-data-dir."""
     contexts, errors = [], []
 
-    def make(name: str):
+    def make(name: str, width: int = 1280, height: int = 900):
         ctx = playwright_instance.chromium.launch_persistent_context(
             str(tmp_path / f"profile-{name}"),
             executable_path=chromium,
             headless=True,
             args=LAUNCH_ARGS,
-            viewport={"width": 1280, "height": 900},
+            viewport={"width": width, "height": height},
         )
         contexts.append(ctx)
         ctx.set_default_timeout(15_000)
@@ -246,3 +264,145 @@ def test_bad_token_shows_the_login_again(server, new_page) -> None:
     assert "invalid token" in page.inner_text("#message")
     assert page.is_visible("#login")
     assert page.evaluate("sessionStorage.getItem('ochre.token')") is None
+
+
+# -- named team medians, gaps, links, 390 px and 1440 px -----------------------------------
+
+TEAM_FRT_ALL = "Team median first response, all agents' samples"
+TEAM_FRT_ALL_DEFINITION = "median over every agent's first-response samples"
+TEAM_FRT_CONV_DEFINITION = "median over each conversation's first human reply"
+GAP_CHARTS = ("median_first_response_seconds", "csat_avg", "ai_assisted_reply_pct")
+
+
+def runs_with_a_value(points: list[dict], key: str) -> int:
+    """Runs of consecutive days with a value: the segments a line with gaps is drawn in."""
+    return sum(
+        1 for i, p in enumerate(points)
+        if p[key] is not None and (i == 0 or points[i - 1][key] is None)
+    )
+
+
+def box(page, selector: str) -> dict:
+    found = page.locator(selector).bounding_box()
+    assert found is not None, f"{selector} is not rendered"
+    return found
+
+
+def within_width(found: dict, width: int) -> bool:
+    return found["x"] >= 0 and found["x"] + found["width"] <= width + 0.5
+
+
+def assert_no_page_overflow(page, width: int) -> None:
+    scroll, client = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert client == width and scroll <= width, (scroll, client)
+
+
+def assert_table_reachable(page, wrap: str, width: int) -> None:
+    """The table's container fits the viewport; its last column can be scrolled into it."""
+    assert within_width(box(page, wrap), width)
+    page.eval_on_selector(wrap, "w => { w.scrollLeft = w.scrollWidth; }")
+    last = box(page, f"{wrap} thead th:last-child")
+    assert within_width(last, width), last
+    page.eval_on_selector(wrap, "w => { w.scrollLeft = 0; }")
+    assert within_width(box(page, f"{wrap} thead th:first-child"), width)
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+def test_page_at_phone_and_desktop_width(server, new_page, width: int) -> None:
+    base, client = server
+    page = new_page(f"admin-{width}", width=width, height=844)
+    page.goto(f"{base}/?token={token('w1_admin')}")
+    wait_loaded(page, 30)
+    team = api(client, "w1_admin", "/api/team?period=30")
+    rows = api(client, "w1_admin", "/api/leaderboard?period=30")["rows"]
+
+    # the team tile: the per-conversation median, named and defined
+    tile = page.locator('#team-tiles [data-figure="team_kpis.median_first_response_seconds"]')
+    assert tile.locator(".tile-label").inner_text().lower() == "team median first response"
+    assert tile.locator(".tile-value").inner_text() == format_seconds(
+        team["median_first_response_seconds"])
+    assert tile.locator(".tile-sub").inner_text() == (
+        f"per conversation: {TEAM_FRT_CONV_DEFINITION}")
+    # the scatter's dashed line: the all-samples median, named and defined under the chart
+    legend = page.locator(
+        '#scatter-medians [data-figure="agent_leaderboard.team_median_first_response_seconds"]')
+    assert legend.inner_text() == (
+        f"{TEAM_FRT_ALL}: {format_seconds(rows[0]['team_median_first_response_seconds'])}"
+        f" — {TEAM_FRT_ALL_DEFINITION}."
+    )
+    assert all(DURATION.match(v) for v in column(page, 2)), column(page, 2)
+
+    # nothing wider than the viewport; Sign out and the whole table reachable
+    assert_no_page_overflow(page, width)
+    assert page.is_visible("#logout") and within_width(box(page, "#logout"), width)
+    assert_table_reachable(page, "#board-view .table-wrap", width)
+    if width == 390:  # the table scrolls inside its card, not the page
+        assert page.eval_on_selector(
+            "#board-view .table-wrap", "w => w.scrollWidth > w.clientWidth")
+    shot(page, f"page-{width}.png")
+
+    # drill-down of the sparse owner: lines break on days without a value
+    page.click('tr[data-agent-id="w1_owner"]')
+    page.wait_for_selector("#detail-view:not([hidden])")
+    wait_loaded(page, 30)
+    detail = api(client, "w1_admin", "/api/agents/w1_owner?period=30")
+    gaps = 0
+    for key in GAP_CHARTS:
+        for which, points in (("this", detail["daily"]), ("prior", detail["prior_daily"])):
+            path = page.locator(f'[data-chart="{key}"] path[data-series="{which}"]')
+            expected = runs_with_a_value(points, key)
+            if expected == 0:
+                assert path.count() == 0
+                continue
+            d = path.get_attribute("d")
+            assert d.count("M") == expected, (key, which, d)
+            gaps += expected - 1
+    assert gaps > 0, "the owner's 30 days have days without a sample"
+    # counts: a day without a row is a day of zeros (a bar per day with conversations)
+    bars = page.locator('[data-chart="conversations_handled"] rect')
+    assert bars.count() == sum(1 for p in detail["daily"] if p["conversations_handled"])
+    prior = page.locator('[data-chart="conversations_handled"] path[data-series="prior"]')
+    assert prior.get_attribute("d").count("M") == 1  # zeros, no gaps
+    lb = detail["leaderboard_row"]
+    sub = page.locator(
+        '#detail-tiles [data-figure="agent_leaderboard.team_median_first_response_seconds"]'
+        " .tile-sub").inner_text()
+    assert sub == (
+        f"Team, all agents' samples: {format_seconds(lb['team_median_first_response_seconds'])}"
+        f" — {TEAM_FRT_ALL_DEFINITION}"
+    )
+
+    # low-score conversations link to the conversation (OCHRE_CONVERSATION_URL_TEMPLATE)
+    low = detail["low_csat_conversations"]
+    assert low, "the fixture has low scores for the owner in 30 days"
+    links = page.locator("#low-csat tbody a")
+    assert links.count() == len(low)
+    for i, c in enumerate(low):
+        link = links.nth(i)
+        assert link.inner_text() == c["conversation_id"]
+        assert link.get_attribute("href") == CONVERSATION_URL.format(
+            conversation_id=c["conversation_id"])
+        assert link.get_attribute("rel") == "noopener noreferrer"
+    assert_no_page_overflow(page, width)
+    assert within_width(box(page, "#logout"), width)
+    assert_table_reachable(page, "#detail-view .table-wrap", width)
+    shot(page, f"drilldown-{width}.png")
+
+    page.click("#logout")
+    page.wait_for_selector("#login:not([hidden])")
+
+
+def test_low_score_conversations_without_a_url_template_are_plain_ids(
+    server, server_without_links, new_page
+) -> None:
+    _, client = server
+    page = new_page("no-links")
+    page.goto(f"{server_without_links}/?token={token('w1_admin')}#agent=w1_owner")
+    page.wait_for_selector("#detail-view:not([hidden])")
+    wait_loaded(page, 30)
+    low = api(client, "w1_admin", "/api/agents/w1_owner?period=30")["low_csat_conversations"]
+    cells = page.eval_on_selector_all(
+        "#low-csat tbody tr td:nth-child(3)", "cs => cs.map(c => c.innerText.trim())")
+    assert cells == [c["conversation_id"] for c in low]
+    assert page.locator("#low-csat tbody a").count() == 0

@@ -142,3 +142,19 @@ def test_run_and_print_leaderboard(tmp_path):
                            "0", "100%", "0", "underloaded"]
     bo = next(line for line in lines if line.startswith("Bo"))
     assert "32m 30s" in bo and "drowning" in bo and "5.00 (1)" in bo
+    # the two team medians, each named and defined as on the page (docs/bi.md)
+    team = next(line for line in lines if line.startswith("Team "))
+    assert team.split()[:4] == ["Team", "med", "1.5", "10m"]
+    assert lines[-2:] == [
+        "Team median first response, all agents' samples: 10m 00s "
+        "(Team row; median over every agent's first-response samples)",
+        "Team median first response, per conversation: 7m 30s "
+        "(the page's team tile; median over each conversation's first human reply)",
+    ]
+
+
+def test_durations_round_half_up_like_the_page():
+    from ochre_analytics.report import format_seconds
+
+    assert [format_seconds(s) for s in (None, 44.5, 1832.5, 1833.4, 3600, 90061)] == [
+        "-", "45s", "30m 33s", "30m 33s", "1h 00m", "1d 01h"]

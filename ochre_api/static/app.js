@@ -14,6 +14,22 @@
   };
   var ACCENT = '#b7791f';
   var PRIOR = '#a0aec0';
+  // The two team medians of first response (docs/bi.md): one name and definition each,
+  // the same words as `ochre-analytics leaderboard` (ochre_analytics/report.py).
+  var TEAM_FRT = {
+    perConversation: {
+      name: 'Team median first response, per conversation',
+      qualifier: 'per conversation',
+      definition: "median over each conversation's first human reply",
+      column: 'team_kpis.median_first_response_seconds'
+    },
+    allSamples: {
+      name: "Team median first response, all agents' samples",
+      qualifier: "all agents' samples",
+      definition: "median over every agent's first-response samples",
+      column: 'agent_leaderboard.team_median_first_response_seconds'
+    }
+  };
 
   var state = {
     token: null,
@@ -69,16 +85,28 @@
 
   function pad2(n) { return (n < 10 ? '0' : '') + n; }
 
-  /** 45s, 10m, 1h 05m, 2d 03h */
+  /** 45s, 10m 05s, 1h 05m, 2d 03h: as `ochre-analytics leaderboard` prints them (report.py) */
   function fmtDuration(seconds) {
     if (seconds === null || seconds === undefined || isNaN(seconds)) return '—';
     var s = Math.round(seconds);
     if (s < 60) return s + 's';
-    var minutes = Math.round(s / 60);
-    if (minutes < 60) return minutes + 'm';
+    var minutes = Math.floor(s / 60);
+    if (minutes < 60) return minutes + 'm ' + pad2(s % 60) + 's';
     var hours = Math.floor(minutes / 60);
     if (hours < 24) return hours + 'h ' + pad2(minutes % 60) + 'm';
     return Math.floor(hours / 24) + 'd ' + pad2(hours % 24) + 'h';
+  }
+
+  /** Axis ticks (round values): 45s, 10m, 1h, 1h 30m, 2d */
+  function fmtDurationTick(seconds) {
+    var s = Math.round(seconds);
+    if (s < 60) return s + 's';
+    if (s < 3600) return Math.round(s / 60) + 'm';
+    if (s < 86400) {
+      var m = Math.round(s / 60) % 60;
+      return Math.floor(s / 3600) + 'h' + (m ? ' ' + pad2(m) + 'm' : '');
+    }
+    return Math.round(s / 86400) + 'd';
   }
 
   function fmtNum(v, digits) {
@@ -257,11 +285,20 @@
     });
   }
 
-  function tile(label, value, sub, cls) {
-    return el('div', { className: 'tile' + (cls ? ' ' + cls : '') }, [
+  function tile(label, value, sub, attrs) {
+    return el('div', Object.assign({ className: 'tile' }, attrs || {}), [
       el('div', { className: 'tile-label', text: label }),
       el('div', { className: 'tile-value', text: value }),
       sub ? (typeof sub === 'string' ? el('div', { className: 'tile-sub', text: sub }) : sub) : null
+    ]);
+  }
+
+  /** "Name: value — definition.", for a team median outside a tile. */
+  function namedFigure(figure, seconds) {
+    return el('p', { className: 'named-figure small', 'data-figure': figure.column }, [
+      el('span', { className: 'figure-name', text: figure.name + ': ' }),
+      el('span', { className: 'figure-value', text: fmtDuration(seconds) }),
+      el('span', { className: 'muted figure-definition', text: ' — ' + figure.definition + '.' })
     ]);
   }
 
@@ -281,8 +318,13 @@
         changeSub(t.conversations_replied, t.prev_conversations_replied, 'period')),
       tile('Handled by AI alone', fmtPct(t.ai_handled_pct),
         fmtNum(t.ai_handled_conversations) + ' conversations'),
-      tile('Median first response', fmtDuration(t.median_first_response_seconds),
-        'first human reply'),
+      tile('Team median first response', fmtDuration(t.median_first_response_seconds),
+        el('div', { className: 'tile-sub' }, [
+          el('span', { className: 'figure-name', text: TEAM_FRT.perConversation.qualifier }),
+          ': ' + TEAM_FRT.perConversation.definition
+        ]),
+        { 'data-figure': TEAM_FRT.perConversation.column, title: TEAM_FRT.perConversation.name +
+          ' (' + TEAM_FRT.perConversation.column + '): ' + TEAM_FRT.perConversation.definition }),
       tile('CSAT', t.csat_avg === null ? '—' : fmtNum(t.csat_avg, 1),
         fmtNum(t.csat_responses) + ' responses'),
       tile('NPS', t.nps === null ? '—' : fmtNum(t.nps, 0), fmtNum(t.nps_responses) + ' responses')
@@ -433,7 +475,7 @@
         svgEl('text', { x: q[6], y: q[7], 'text-anchor': q[5], fill: c, className: 'quad-label', 'data-quadrant': q[0], text: QUADRANTS[q[0]].label }, svg);
       });
     }
-    axes(svg, xs, ys, X, Y, m, pw, ph, function (v) { return fmtNum(v); }, fmtDuration);
+    axes(svg, xs, ys, X, Y, m, pw, ph, function (v) { return fmtNum(v); }, fmtDurationTick);
     svgEl('text', { x: m.l + pw / 2, y: H - 8, 'text-anchor': 'middle', className: 'axis-title', text: 'Conversations handled' }, svg);
     svgEl('text', { x: 14, y: m.t + ph / 2, 'text-anchor': 'middle', className: 'axis-title',
       transform: 'rotate(-90 14 ' + (m.t + ph / 2) + ')', text: 'Median first response' }, svg);
@@ -470,6 +512,17 @@
       g.addEventListener('click', function () { openAgent(r.agent_id); });
     });
     box.appendChild(svg);
+    var legend = $('scatter-medians');
+    clear(legend);
+    if (teamY !== null) legend.appendChild(namedFigure(TEAM_FRT.allSamples, teamY));
+    if (teamX !== null) {
+      legend.appendChild(el('p', { className: 'named-figure small', 'data-figure':
+        'agent_leaderboard.team_median_conversations_handled' }, [
+        el('span', { className: 'figure-name', text: 'Team median conversations handled: ' }),
+        el('span', { className: 'figure-value', text: fmtNum(teamX, teamX % 1 ? 1 : 0) }),
+        el('span', { className: 'muted figure-definition', text: " — median over the agents' rows of this period." })
+      ]));
+    }
     var note = $('scatter-note');
     note.hidden = none.length === 0;
     note.textContent = none.length ? 'Not plotted (no first-response sample in this period): ' +
@@ -565,7 +618,13 @@
         tile('Replies sent', fmtNum(r.replies_sent), fmtNum(r.first_response_samples) +
           (r.first_response_samples === 1 ? ' first-response sample' : ' first-response samples')),
         tile('Median first response', fmtDuration(r.median_first_response_seconds),
-          'team ' + fmtDuration(r.team_median_first_response_seconds)),
+          el('div', { className: 'tile-sub' }, [
+            el('span', { className: 'figure-name', text: 'Team, ' + TEAM_FRT.allSamples.qualifier + ': ' }),
+            el('span', { className: 'figure-value', text: fmtDuration(r.team_median_first_response_seconds) }),
+            ' — ' + TEAM_FRT.allSamples.definition
+          ]),
+          { 'data-figure': TEAM_FRT.allSamples.column, title: TEAM_FRT.allSamples.name + ' (' +
+            TEAM_FRT.allSamples.column + '): ' + TEAM_FRT.allSamples.definition }),
         tile('CSAT', fmtCsat(r.csat_avg, r.csat_responses),
           'team ' + (r.team_csat_avg === null ? '—' : fmtNum(r.team_csat_avg, 1))),
         tile('AI-assisted replies', fmtPct(r.ai_assisted_reply_pct),
@@ -588,17 +647,19 @@
     }));
     charts.appendChild(dailyChart(cur, prev, {
       title: 'First response', sub: 'median per day', key: 'median_first_response_seconds',
-      fmtY: fmtDuration, duration: true, labels: labels,
+      fmtY: fmtDuration, fmtTick: fmtDurationTick, duration: true, labels: labels, gaps: true,
       headline: r ? fmtDuration(r.median_first_response_seconds) : ''
     }));
     charts.appendChild(dailyChart(cur, prev, {
-      title: 'CSAT', sub: 'average score per day', key: 'csat_avg',
-      fmtY: function (v) { return fmtNum(v, 0); }, ticks: [0, 1, 2, 3, 4, 5], labels: labels,
+      title: 'CSAT', sub: 'average score per day', key: 'csat_avg', gaps: true,
+      fmtY: function (v) { return fmtNum(v, 1); }, fmtTick: function (v) { return fmtNum(v, 0); },
+      ticks: [0, 1, 2, 3, 4, 5], labels: labels,
       headline: r ? fmtCsat(r.csat_avg, r.csat_responses) : ''
     }));
     charts.appendChild(dailyChart(cur, prev, {
       title: 'AI assist', sub: 'share of replies from an AI draft', key: 'ai_assisted_reply_pct',
-      fmtY: function (v) { return fmtNum(v, 0) + '%'; }, ticks: [0, 25, 50, 75, 100], labels: labels,
+      gaps: true, fmtY: function (v) { return fmtNum(v, 0) + '%'; },
+      ticks: [0, 25, 50, 75, 100], labels: labels,
       headline: r ? fmtPct(r.ai_assisted_reply_pct) : ''
     }));
 
@@ -608,7 +669,7 @@
       tbody.appendChild(el('tr', { 'data-conversation-id': c.conversation_id }, [
         el('td', { className: 'left', text: c.submitted_at.replace('T', ' ').replace('Z', '') }),
         el('td', { className: 'left', text: c.submitted_date }),
-        el('td', { className: 'left mono', text: c.conversation_id }),
+        el('td', { className: 'left mono' }, conversationLink(c)),
         el('td', {}, el('span', { className: 'score s' + Math.round(c.score), text: fmtNum(c.score, 0) }))
       ]));
     });
@@ -617,8 +678,22 @@
   }
 
   /**
+   * The conversation id, linked when the API sent a link (OCHRE_CONVERSATION_URL_TEMPLATE;
+   * the API only sends absolute web URLs with the id percent-encoded, ochre_api/settings.py).
+   * setAttribute/textContent: nothing is parsed as HTML.
+   */
+  function conversationLink(c) {
+    var url = c.conversation_url;
+    if (typeof url !== 'string' || !url) return c.conversation_id;
+    return el('a', { href: url, target: '_blank', rel: 'noopener noreferrer',
+      title: 'Open conversation ' + c.conversation_id, text: c.conversation_id });
+  }
+
+  /**
    * One daily chart, this period against the prior one (aligned by day index).
-   * opts: {title, sub, key, fmtY, duration, integer, ticks, bars, headline, labels}
+   * opts: {title, sub, key, fmtY, fmtTick, duration, integer, ticks, bars, gaps, headline,
+   * labels}; gaps: the value is null on a day without activity (a median or average), so
+   * the line breaks there; without it the value is a count, 0 on such a day.
    */
   function dailyChart(cur, prev, opts) {
     var W = 520, H = 200, m = { l: 52, r: 14, t: 12, b: 28 };
@@ -635,7 +710,7 @@
     var svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + H, className: 'chart line', role: 'img',
       'aria-label': opts.title + ', this period against the prior period' });
     var mid = Math.floor((n - 1) / 2);
-    axes(svg, null, ys, X, Y, m, pw, ph, null, opts.fmtY, [
+    axes(svg, null, ys, X, Y, m, pw, ph, null, opts.fmtTick || opts.fmtY, [
       { x: m.l, text: fmtDate(cur[0].activity_date), anchor: 'start' },
       { x: X(mid), text: fmtDate(cur[mid].activity_date) },
       { x: m.l + pw, text: fmtDate(cur[n - 1].activity_date), anchor: 'end' }
@@ -662,24 +737,35 @@
       el('div', { className: 'legend' }, [
         el('span', { className: 'key cur' + (opts.bars ? ' bar' : '') }), 'this period (' + opts.labels.cur + ')',
         el('span', { className: 'key prev' }), 'prior period (' + opts.labels.prev + ')'
-      ])
+      ]),
+      opts.gaps ? el('p', { className: 'muted small gap-note',
+        text: 'A day without activity has no value here: the line breaks (gap), it does not drop to 0.' })
+        : el('p', { className: 'muted small gap-note',
+          text: 'A day without activity counts 0.' })
     ]);
     card.appendChild(svg);
     return card;
   }
 
-  /** A line through the days that have a value (gaps are bridged), dots on the days. */
+  /**
+   * A line through the days that have a value, dots on the days. A day without a value
+   * (a median or average of nothing: a day without activity, spec/metrics.md) breaks the
+   * line: each run of consecutive days with a value is its own segment (a new "M").
+   */
   function series(svg, points, key, X, Y, color, dashed, n, fmtY) {
     var d = '';
+    var drawing = false;
     points.forEach(function (p, i) {
       var v = p[key];
-      if (v === null || v === undefined) return;
-      d += (d ? 'L' : 'M') + X(i).toFixed(1) + ' ' + Y(v).toFixed(1) + ' ';
+      if (v === null || v === undefined) { drawing = false; return; }
+      d += (drawing ? 'L' : 'M') + X(i).toFixed(1) + ' ' + Y(v).toFixed(1) + ' ';
+      drawing = true;
     });
     if (d) {
-      svgEl('path', { d: d, fill: 'none', stroke: color, 'stroke-width': dashed ? 1.4 : 2,
+      svgEl('path', { d: d.trim(), fill: 'none', stroke: color, 'stroke-width': dashed ? 1.4 : 2,
         'stroke-opacity': dashed ? 0.9 : 0.75, 'stroke-dasharray': dashed ? '4 4' : null,
-        'stroke-linejoin': 'round', 'stroke-linecap': 'round' }, svg);
+        'stroke-linejoin': 'round', 'stroke-linecap': 'round',
+        'data-series': dashed ? 'prior' : 'this' }, svg);
     }
     points.forEach(function (p, i) {
       var v = p[key];
