@@ -484,22 +484,22 @@ def rejected_share_check(
     first time; every loaded file when None), from ``landing_file_loads``. The message of an
     entity over the threshold names its first ``examples`` rejected records (file, line, id,
     reason: never their content)."""
-    where = "load_status = 'loaded'"
+    where = "f.load_status = 'loaded'"
     params: list[Any] | None = None
     if loaded_since is not None:
-        where += " AND loaded_at > ?"
+        where += " AND f.loaded_at > ?"
         params = [loaded_since]
     sql = (
         "SELECT entity, sum(records_read) AS records_read, "
         "sum(records_rejected) AS records_rejected, "
         "CASE WHEN sum(records_read) > 0 "
         "THEN sum(records_rejected) * 1.0 / sum(records_read) ELSE 0.0 END AS rejected_share "
-        f"FROM landing_file_loads WHERE {where} GROUP BY entity ORDER BY entity"
+        f"FROM landing_file_loads f WHERE {where} GROUP BY entity ORDER BY entity"
     )
     examples_sql = (
         "SELECT r.entity, r.source_file, r.line_number, r.record_id, r.reason "
         "FROM rejected_records r JOIN landing_file_loads f ON r.source_file = f.source_file "
-        f"WHERE {where.replace('load_status', 'f.load_status').replace('loaded_at', 'f.loaded_at')} "
+        f"WHERE {where} "
         "QUALIFY row_number() OVER (PARTITION BY r.entity ORDER BY r.source_file, r.line_number)"
         f" <= {int(examples)} ORDER BY r.entity, r.source_file, r.line_number"
     )

@@ -17,7 +17,7 @@ build:
    ``<warehouse>/spark/export/ochre.duckdb`` (schema ``main``, same table
    names, same column types as the DuckDB build), replaced atomically.
 3. :func:`spark_build_settings` returns the settings with ``warehouse_db``
-   pointing at that file, so the unchanged audit (``rejected_share_by_entity``),
+   pointing at that file, so the unchanged audit (``landing_file_loads``),
    data checks and ``publish()`` read the Spark results exactly as they read a
    DuckDB build, and ``publish_metadata.engine`` says ``spark``.
 
@@ -46,7 +46,7 @@ from .config import PROJECT_DIR, PUBLISHED_TABLES, Settings
 SPARK_SCHEMA = "ochre"
 """Schema of the ``spark`` output in profiles.yml."""
 
-SPARK_EXPORT_TABLES = (*PUBLISHED_TABLES, "rejected_share_by_entity")
+SPARK_EXPORT_TABLES = PUBLISHED_TABLES
 """Tables the audit and publish read from the build database."""
 
 

@@ -115,7 +115,7 @@
     after it is rejected.
 -#}
 {% macro run_started_at_literal() -%}
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}+00' as {{ landing_sql_type("timestamp") }})
+    cast('{{ run_started_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ") }}' as {{ landing_sql_type("timestamp") }})
 {%- endmacro %}
 
 

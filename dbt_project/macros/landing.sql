@@ -118,14 +118,21 @@
 {% endmacro %}
 
 
-{#- The landing files of an entity with one of `suffixes`, listed when the model runs (full paths). -#}
-{% macro duckdb__list_landing_files(entity, suffixes) %}
+{#-
+    The landing files of an entity (.jsonl, .jsonl.gz, .parquet; not hidden),
+    listed when the model runs: full paths, sorted.
+-#}
+{% macro list_landing_files(entity) %}
+    {{ return(adapter.dispatch("list_landing_files", "ochre_analytics")(entity)) }}
+{% endmacro %}
+
+{% macro duckdb__list_landing_files(entity) %}
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set folder = landing_path(entity) | replace("'", "''") -%}
     {%- set globs = [] -%}
-    {%- for suffix in suffixes -%}
+    {%- for suffix in [".jsonl", ".jsonl.gz", ".parquet"] -%}
         {%- do globs.append("select file from glob('" ~ folder ~ "/*" ~ suffix ~ "')") -%}
     {%- endfor -%}
     {%- set listing = "select file from (" ~ (globs | join(" union all ")) ~ ")"
@@ -153,8 +160,11 @@
 
 {% macro duckdb__read_landing(entity) %}
     {%- set columns = landing_contract(entity).columns -%}
-    {%- set json_files = duckdb__list_landing_files(entity, [".jsonl", ".jsonl.gz"]) -%}
-    {%- set parquet_files = duckdb__list_landing_files(entity, [".parquet"]) -%}
+    {%- set json_files = [] -%}
+    {%- set parquet_files = [] -%}
+    {%- for f in duckdb__list_landing_files(entity) -%}
+        {%- do (parquet_files if f.endswith(".parquet") else json_files).append(f) -%}
+    {%- endfor -%}
     {%- set parquet_cols = duckdb__parquet_columns(parquet_files) -%}
     {%- set parts = [] -%}
 
@@ -291,13 +301,9 @@
         {{ return("(null)") }}
     {%- endif -%}
     {%- set held = run_query("select distinct source_file from " ~ relation).columns[0].values() | list -%}
-    {%- set listed = adapter.dispatch("list_landing_files", "ochre_analytics")(
-        entity, [".jsonl", ".jsonl.gz", ".parquet"]
-    ) -%}
-    {%- set prefix = landing_prefix() -%}
     {%- set new_files = [] -%}
-    {%- for path in listed -%}
-        {%- set relative = path[prefix | length:] if path.startswith(prefix) else path -%}
+    {%- for path in list_landing_files(entity) -%}
+        {%- set relative = entity ~ "/" ~ path.rsplit("/", 1)[-1] -%}
         {%- if relative not in held -%}
             {%- do new_files.append("'" ~ (relative | replace("'", "''")) ~ "'") -%}
         {%- endif -%}

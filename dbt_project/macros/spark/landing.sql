@@ -1,7 +1,7 @@
 {#-
     spark__read_landing(entity): the Spark reading of the landing folder, with
-    the same output as duckdb__read_landing (see read_landing.sql):
-    _source_file, _line_number, _parse_error, <column>, <column>__present.
+    the same output as duckdb__read_landing (see landing.sql): source_file,
+    line_number, parse_error, <column>, <column>__present.
 
     - Files are listed when the model runs (run_query over Spark's binaryFile
       source on the landing folder; file contents are not read), so a missing
@@ -18,8 +18,8 @@
       DuckDB's json_transform to VARCHAR does) and typed with the casts below.
     - Parquet: one scan per file (its columns are looked up first, so a
       missing optional column reads as null), line number = row index + 1.
-    - _source_file is '<landing_dir>/<entity>/<file name>', the same string
-      DuckDB's glob gives, so rejected_records match across engines.
+    - source_file is '<entity>/<file name>', as on DuckDB, so rejected_records
+      match across engines.
 
     Differences from DuckDB (docs/spark.md): Spark skips files whose name
     starts with '_' or '.'; a JSON object followed by trailing text is read by
@@ -58,13 +58,16 @@
 {%- endmacro -%}
 
 
-{#- A landed value (any type) as INT, rounded half away from zero like DuckDB's try_cast; null when out of range. -#}
+{#- A landed value (any type) as INT when it is a whole number (5, "5", 5.0), else null, like DuckDB's. -#}
 {%- macro spark_landing_integer(expr) -%}
-    try_cast(round(try_cast({{ expr }} as decimal(38, 9)), 0) as int)
+    case
+        when try_cast({{ expr }} as double) = floor(try_cast({{ expr }} as double))
+            then try_cast(try_cast({{ expr }} as double) as int)
+    end
 {%- endmacro -%}
 
 
-{%- macro spark_landing_cast(expr, type_name) -%}
+{%- macro spark__landing_cast(expr, type_name) -%}
     {%- if type_name == "timestamp" -%}
         {{ spark_landing_timestamp(expr) }}
     {%- elif type_name == "integer" -%}
@@ -76,9 +79,9 @@
 
 
 {#-
-    The landing files of one entity, listed at run time: a list of
-    {"name": file name, "path": full path, "format": "json" | "parquet"},
-    sorted by name. Only files directly inside <landing_dir>/<entity>/.
+    The landing files of one entity, listed at run time: full paths (as Spark
+    gives them, e.g. file:/...), sorted by file name. Only files directly
+    inside <landing_dir>/<entity>/ (Spark's listing skips hidden files).
 -#}
 {% macro spark__list_landing_files(entity) %}
     {%- if not execute -%}
@@ -102,14 +105,10 @@
         {%- set path = row[0] -%}
         {%- set parent, name = path.rsplit("/", 1) -%}
         {%- if parent.endswith(folder_suffix) and (parent | length == folder_suffix | length or parent[-(folder_suffix | length) - 1] in [":", "/"]) -%}
-            {%- do files.append({
-                "name": name,
-                "path": path,
-                "format": "parquet" if name.endswith(".parquet") else "json",
-            }) -%}
+            {%- do files.append(path) -%}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(files | sort(attribute="name")) }}
+    {{ return(files | sort) }}
 {% endmacro %}
 
 
@@ -129,25 +128,21 @@
 {% endmacro %}
 
 
-{#-
-    since: not pushed down on Spark (the caller filters). skip_files: the
-    by-key incremental models are plain tables on Spark, so it stays empty.
--#}
-{% macro spark__read_landing(entity, since=none, skip_files=[]) %}
-    {%- set spec = landing_entities()[entity] -%}
+{% macro spark__read_landing(entity) %}
+    {%- set columns = landing_contract(entity).columns -%}
     {%- set folder = landing_path(entity) -%}
-    {%- set files = spark__list_landing_files(entity) -%}
-    {%- if skip_files -%}
-        {{ exceptions.raise_compiler_error("read_landing: skip_files is not supported on Spark") }}
-    {%- endif -%}
-    {%- set json_files = files | selectattr("format", "equalto", "json") | list -%}
-    {%- set parquet_files = files | selectattr("format", "equalto", "parquet") | list -%}
+    {%- set json_files = [] -%}
+    {%- set parquet_files = [] -%}
+    {%- for path in spark__list_landing_files(entity) -%}
+        {%- set f = {"name": path.rsplit("/", 1)[-1], "path": path} -%}
+        {%- do (parquet_files if path.endswith(".parquet") else json_files).append(f) -%}
+    {%- endfor -%}
     {%- set parts = [] -%}
 
     {%- if json_files | length > 0 -%}
         {%- set schema = [] -%}
-        {%- for col in spec.columns -%}
-            {%- do schema.append("`" ~ col[0] ~ "` string") -%}
+        {%- for col in columns -%}
+            {%- do schema.append("`" ~ col.name ~ "` string") -%}
         {%- endfor -%}
         {%- do schema.append("`_ochre_corrupt_record` string") -%}
         {%- set json_select -%}
@@ -163,16 +158,16 @@
                             else 'JSON line is not an object'
                         end
             end as _parse_error,
-            {%- for col in spec.columns %}
+            {%- for col in columns %}
             case
                 when _rec._ochre_corrupt_record is null and _line rlike '^\\s*\\{'
-                    then {{ spark_landing_cast("_rec." ~ col[0], col[1]) }}
-            end as {{ col[0] }},
+                    then {{ spark__landing_cast("_rec." ~ col.name, col.type) }}
+            end as {{ col.name }},
             coalesce(
                 _rec._ochre_corrupt_record is null and _line rlike '^\\s*\\{'
-                and _rec.{{ col[0] }} is not null,
+                and _rec.{{ col.name }} is not null,
                 false
-            ) as {{ col[0] }}__present{{ "," if not loop.last }}
+            ) as {{ col.name }}__present{{ "," if not loop.last }}
             {%- endfor %}
         from (
             select
@@ -187,7 +182,7 @@
             from (
                 select
                     concat(
-                        {{ spark_string_literal(folder ~ "/") }},
+                        {{ spark_string_literal(entity ~ "/") }},
                         url_decode(replace(_file_name, '+', '%2B'))
                     ) as _source_file,
                     _line_number,
@@ -222,16 +217,16 @@
         {%- set cols = spark__parquet_columns(f.path) -%}
         {%- set parquet_select -%}
         select
-            {{ spark_string_literal(folder ~ "/" ~ f.name) }} as _source_file,
+            {{ spark_string_literal(entity ~ "/" ~ f.name) }} as _source_file,
             cast(_metadata.row_index + 1 as bigint) as _line_number,
             cast(null as string) as _parse_error,
-            {%- for col in spec.columns %}
-            {%- if col[0] in cols %}
-            {{ spark_landing_cast("`" ~ col[0] ~ "`", col[1]) }} as {{ col[0] }},
-            `{{ col[0] }}` is not null as {{ col[0] }}__present{{ "," if not loop.last }}
+            {%- for col in columns %}
+            {%- if col.name in cols %}
+            {{ spark__landing_cast("`" ~ col.name ~ "`", col.type) }} as {{ col.name }},
+            `{{ col.name }}` is not null as {{ col.name }}__present{{ "," if not loop.last }}
             {%- else %}
-            cast(null as {{ landing_sql_type(col[1]) }}) as {{ col[0] }},
-            false as {{ col[0] }}__present{{ "," if not loop.last }}
+            cast(null as {{ landing_sql_type(col.type) }}) as {{ col.name }},
+            false as {{ col.name }}__present{{ "," if not loop.last }}
             {%- endif %}
             {%- endfor %}
         from parquet.{{ spark_path_identifier(f.path) }}
@@ -245,17 +240,50 @@
             cast(null as string) as _source_file,
             cast(null as bigint) as _line_number,
             cast(null as string) as _parse_error,
-            {%- for col in spec.columns %}
-            cast(null as {{ landing_sql_type(col[1]) }}) as {{ col[0] }},
-            false as {{ col[0] }}__present{{ "," if not loop.last }}
+            {%- for col in columns %}
+            cast(null as {{ landing_sql_type(col.type) }}) as {{ col.name }},
+            false as {{ col.name }}__present{{ "," if not loop.last }}
             {%- endfor %}
         where false
         {%- endset -%}
         {%- do parts.append(empty_select) -%}
     {%- endif -%}
 
-    {{ return(parts | join("\nunion all\n")) }}
+    select
+        _source_file as source_file,
+        _line_number as line_number,
+        _parse_error as parse_error,
+        {%- for col in columns %}
+        {{ col.name }},
+        {{ col.name }}__present{{ "," if not loop.last }}
+        {%- endfor %}
+    from (
+        {{ parts | join("\n        union all\n        ") }}
+    ) as landed
 {% endmacro %}
+
+
+{#-
+    Every file two levels below the landing folder (<entity folder>/<file>),
+    from Spark's binaryFile source: its contents are not read. Spark's file
+    listing skips hidden files (a name starting with '.' or '_').
+-#}
+{% macro spark__landing_file_listing() -%}
+    {%- set prefix = landing_prefix() -%}
+    select source_file, file_size_bytes, file_modified_at
+    from (
+        select
+            substr(
+                url_decode(replace(path, '+', '%2B')),
+                instr(url_decode(replace(path, '+', '%2B')), {{ spark_string_literal(prefix) }})
+                + {{ prefix | length }}
+            ) as source_file,
+            length as file_size_bytes,
+            modificationTime as file_modified_at
+        from binaryFile.{{ spark_path_identifier(prefix, "*/*") }}
+    ) as listed
+    where source_file not like '%/%/%'
+{%- endmacro %}
 
 
 {#- Spark: default__landing_relative_path with Spark string literals (backslash escapes). -#}

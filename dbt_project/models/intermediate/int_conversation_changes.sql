@@ -33,7 +33,10 @@ workspaces as (
 
 -- copies written since the last build (every good copy on a full build)
 changed_copies as (
-    select conversation_id, workspace_id from {{ ref('int_messages_deduplicated') }}
+    select
+        conversation_id,
+        workspace_id
+    from {{ ref('int_messages_deduplicated') }}
     where copy_status <> 'rejected'
     {%- if is_incremental() %}
         and _loaded_at > {{ last_build }}
@@ -41,7 +44,10 @@ changed_copies as (
 
     union
 
-    select conversation_id, workspace_id from {{ ref('int_csat_responses_deduplicated') }}
+    select
+        conversation_id,
+        workspace_id
+    from {{ ref('int_csat_responses_deduplicated') }}
     where copy_status <> 'rejected'
     {%- if is_incremental() %}
         and _loaded_at > {{ last_build }}
@@ -49,7 +55,10 @@ changed_copies as (
 
     union
 
-    select conversation_id, workspace_id from {{ ref('int_mentions_deduplicated') }}
+    select
+        conversation_id,
+        workspace_id
+    from {{ ref('int_mentions_deduplicated') }}
     where copy_status <> 'rejected'
     {%- if is_incremental() %}
         and _loaded_at > {{ last_build }}

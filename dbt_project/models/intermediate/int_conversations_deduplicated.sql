@@ -85,7 +85,9 @@ checked as (
             candidates.reject_reason,
             case
                 when workspaces.workspace_id is null then 'unknown workspace'
-                when candidates.assignee_agent_id is not null and agents.agent_id is null then 'unknown assignee agent'
+                when
+                    candidates.assignee_agent_id is not null and agents.agent_id is null
+                    then 'unknown assignee agent'
             end
         ) as reject_reason
     from candidates

@@ -36,7 +36,8 @@ localized as (
 
 -- the day's last response of each conversation
 days_last as (
-    select * from (
+    select *
+    from (
         select
             *,
             row_number() over (

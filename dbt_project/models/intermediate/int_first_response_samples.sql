@@ -44,7 +44,7 @@ messages as (
     select
         conversation_messages.*,
         conversation_messages.message_type = 'reply'
-            and conversation_messages.author_type = 'agent' as is_outbound_reply,
+        and conversation_messages.author_type = 'agent' as is_outbound_reply,
         conversation_messages.message_type = 'handoff' as is_handoff,
         conversation_messages.author_type = 'customer' as is_customer_message,
         {{ local_date('conversation_messages.created_at', 'workspaces.timezone') }} as created_date
@@ -70,7 +70,8 @@ wait_events as (
 
 -- each agent's first outbound reply in each conversation
 first_replies as (
-    select * from (
+    select *
+    from (
         select
             *,
             row_number() over (

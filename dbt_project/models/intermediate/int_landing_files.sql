@@ -49,16 +49,16 @@ files as (
 -- records per file, counted in staging (the new files only)
 record_counts as (
     {%- for entity, stg in staged.items() %}
-    select
-        '{{ entity }}' as entity,
-        source_file,
-        count(*) as records_read
-    from {{ stg }}
-    {%- if is_incremental() %}
-    where source_file in {{ landing_files_not_in(this, entity) }}
-    {%- endif %}
-    group by source_file
-    {{- "\n\n    union all\n" if not loop.last }}
+        select
+            '{{ entity }}' as entity,
+            source_file,
+            count(*) as records_read
+        from {{ stg }}
+        {%- if is_incremental() %}
+            where source_file in {{ landing_files_not_in(this, entity) }}
+        {%- endif %}
+        group by source_file
+        {{- "\n\n    union all\n" if not loop.last }}
     {%- endfor %}
 ),
 
@@ -70,10 +70,10 @@ final as (
             when files.folder not in {{ entities }} then 'not in an entity folder'
             when files.file_name like '.%' then 'hidden file'
             when not (
-                files.file_name like '%.jsonl'
-                or files.file_name like '%.jsonl.gz'
-                or files.file_name like '%.parquet'
-            ) then 'unrecognised extension'
+                    files.file_name like '%.jsonl'
+                    or files.file_name like '%.jsonl.gz'
+                    or files.file_name like '%.parquet'
+                ) then 'unrecognised extension'
             else 'loaded'
         end as load_status,
         files.file_size_bytes,

@@ -94,7 +94,9 @@ checked as (
             case
                 when workspaces.workspace_id is null then 'unknown workspace'
                 when conversations.conversation_id is null then 'unknown conversation'
-                when candidates.author_agent_id is not null and agents.agent_id is null then 'unknown author agent'
+                when
+                    candidates.author_agent_id is not null and agents.agent_id is null
+                    then 'unknown author agent'
             end
         ) as reject_reason
     from candidates

@@ -121,7 +121,7 @@ joined as (
         case
             when team_windows.team_replies_sent > 0
                 then cast(100 as double) * team_windows.team_ai_assisted_replies
-                / team_windows.team_replies_sent
+                    / team_windows.team_replies_sent
         end as team_ai_assisted_reply_pct,
         team_volume.team_median_conversations_handled
     from rows_shown
@@ -158,7 +158,7 @@ final as (
             case
                 when replies_sent > 0
                     then cast(100 as double) * (ai_draft_sent_replies + ai_draft_edited_replies)
-                    / replies_sent
+                        / replies_sent
             end as double
         ) as ai_assisted_reply_pct,
         cast(mentions_received as bigint) as mentions_received,

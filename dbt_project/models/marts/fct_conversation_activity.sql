@@ -48,9 +48,9 @@ messages as (
     select
         conversation_messages.*,
         conversation_messages.message_type = 'reply'
-            and conversation_messages.author_type = 'agent' as is_outbound_reply,
+        and conversation_messages.author_type = 'agent' as is_outbound_reply,
         conversation_messages.message_type = 'reply'
-            and conversation_messages.author_type = 'ai_agent' as is_ai_reply,
+        and conversation_messages.author_type = 'ai_agent' as is_ai_reply,
         conversation_messages.message_type = 'handoff' as is_handoff,
         {{ local_date('conversation_messages.created_at', 'workspaces.timezone') }} as created_date
     from conversation_messages

@@ -21,11 +21,11 @@ files as (
 
 record_statuses as (
     {%- for relation in copies %}
-    select
-        source_file,
-        copy_status
-    from {{ relation }}
-    {{- "\n\n    union all\n" if not loop.last }}
+        select
+            source_file,
+            copy_status
+        from {{ relation }}
+        {{- "\n\n    union all\n" if not loop.last }}
     {%- endfor %}
 ),
 

@@ -16,15 +16,15 @@ with
 
 final as (
     {%- for entity, spec in entities.items() %}
-    select
-        '{{ entity }}' as entity,
-        source_file,
-        line_number,
-        {{ spec[1] }} as record_id,
-        reject_reason as reason
-    from {{ spec[0] }}
-    where copy_status = 'rejected'
-    {{- "\n\n    union all\n" if not loop.last }}
+        select
+            '{{ entity }}' as entity,
+            source_file,
+            line_number,
+            {{ spec[1] }} as record_id,
+            reject_reason as reason
+        from {{ spec[0] }}
+        where copy_status = 'rejected'
+        {{- "\n\n    union all\n" if not loop.last }}
     {%- endfor %}
 )
 

@@ -18,8 +18,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from ochre_analytics.config import Settings
-from ochre_analytics.landing import landing_notes
 from ochre_analytics.dbt import ProgressPrinter, _failures_from_run_results
+from ochre_analytics.landing import landing_notes
 from ochre_analytics.pipeline import (
     PipelineError,
     audit,
