@@ -164,6 +164,12 @@ class Settings:
     def published_db(self) -> Path:
         return published_db_in(self.warehouse_dir)
 
+    @property
+    def landing_repairs_dir(self) -> Path:
+        """Repaired copies of JSON Lines landing files with unreadable lines (dbt var
+        ``landing_repairs_dir`` reads the same folder)."""
+        return self.warehouse_dir / "landing_repairs"
+
     def validation_dir(self, as_of: dt.date) -> Path:
         return self.warehouse_dir / "validation" / as_of.isoformat()
 

@@ -22,6 +22,12 @@ from .config import PROJECT_DIR
 SOURCES_YML = PROJECT_DIR / "dbt_project" / "models" / "staging" / "_sources.yml"
 SUFFIXES = (".jsonl", ".jsonl.gz", ".parquet")
 LOAD_LOG_TABLE = "int_landing_files"
+MAX_LINE_BYTES = 2_000_000
+"""A JSON Lines line longer than this is a rejected record (DuckDB's reader stops at 2 MiB)."""
+REPAIRED_SUFFIX = ".repaired.jsonl"
+REJECT_MARKER = b"#ochre-reject: "
+"""A line of a repaired copy that stands for a rejected line: the marker, then the reason
+(a JSON line never starts with '#'). macros/landing.sql reads it."""
 
 
 class LandingError(RuntimeError):
@@ -133,7 +139,11 @@ def loaded_files(build_db: Path) -> dict[str, LoadedFile]:
     return {path: LoadedFile(size, modified, loaded) for path, size, modified, loaded in rows}
 
 
-def _check_readable(path: Path) -> None:
+def _check_readable(path: Path, repairs_dir: Path | None = None) -> None:
+    """The file reads. A JSON Lines file is read line by line: when lines of it cannot be
+    read as records (invalid UTF-8, longer than MAX_LINE_BYTES), a repaired copy with those
+    lines replaced by a reject marker goes to `repairs_dir` (the warehouse's; the landing
+    file itself is never written), so each is one rejected record and the rest loads."""
     if not os.access(path, os.R_OK):
         raise LandingError(f"cannot read landing file {path}: permission denied")
     try:
@@ -141,17 +151,57 @@ def _check_readable(path: Path) -> None:
             import pyarrow.parquet as pq
 
             pq.read_metadata(path)
-        elif path.name.endswith(".gz"):
-            with gzip.open(path, "rb") as handle:
-                while handle.read(1 << 20):
-                    pass
         else:
-            with open(path, "rb") as handle:
-                handle.read(1)
+            faults = _json_line_faults(path)
+            if repairs_dir is not None:
+                _write_repair(path, faults, repairs_dir / path.parent.name)
     except (OSError, EOFError, ValueError) as exc:
         raise LandingError(f"cannot read landing file {path}: {exc}") from exc
+    except LandingError:
+        raise
     except Exception as exc:  # pyarrow raises its own error types
         raise LandingError(f"cannot read landing file {path}: {exc}") from exc
+
+
+def _open_lines(path: Path):
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else open(path, "rb")
+
+
+def _json_line_faults(path: Path) -> dict[int, str]:
+    """Line number -> why that line of a JSON Lines file cannot be read as a record."""
+    faults: dict[int, str] = {}
+    with _open_lines(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if len(line) > MAX_LINE_BYTES:
+                faults[number] = f"line longer than {MAX_LINE_BYTES:,} bytes"
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                faults[number] = "line is not valid UTF-8"
+    return faults
+
+
+def repaired_copy(repairs_folder: Path, path: Path) -> Path:
+    return repairs_folder / (path.name + REPAIRED_SUFFIX)
+
+
+def _write_repair(path: Path, faults: dict[int, str], repairs_folder: Path) -> None:
+    """The repaired copy of `path` (same lines, the faulty ones replaced by a reject
+    marker), written atomically; none when the file has no fault."""
+    target = repaired_copy(repairs_folder, path)
+    if not faults:
+        target.unlink(missing_ok=True)
+        return
+    repairs_folder.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with _open_lines(path) as source, open(tmp, "wb") as out:
+        for number, line in enumerate(source, start=1):
+            if number in faults:
+                out.write(REJECT_MARKER + faults[number].encode() + b"\n")
+            else:
+                out.write(line)
+    os.replace(tmp, target)
 
 
 def _check_unchanged(relative: str, path: Path, loaded: LoadedFile) -> None:
@@ -182,13 +232,18 @@ def _refuse_symlinks_out(landing_dir: Path) -> None:
 
 
 def inspect_landing(
-    landing_dir: Path, *, check_files: bool = True, build_db: Path | None = None
+    landing_dir: Path,
+    *,
+    check_files: bool = True,
+    build_db: Path | None = None,
+    repairs_dir: Path | None = None,
 ) -> dict[str, EntityFiles]:
     """List every entity's files; raise LandingError when the set cannot be used.
 
     With `check_files`, the files no run has loaded yet (those not in the load log of
-    `build_db`; every file without it) are read through, and the files in the load log must
-    be as they were loaded. Pass no `build_db` for a full refresh, which loads every file again.
+    `build_db`; every file without it) are read through (JSON Lines files with unreadable
+    lines get a repaired copy in `repairs_dir`), and the files in the load log must be as
+    they were loaded. Pass no `build_db` for a full refresh, which loads every file again.
     """
     if not landing_dir.exists():
         raise LandingError(f"landing folder {landing_dir} does not exist")
@@ -212,7 +267,7 @@ def inspect_landing(
                 if relative in loaded:
                     _check_unchanged(relative, path, loaded[relative])
                 else:
-                    _check_readable(path)
+                    _check_readable(path, repairs_dir)
         for relative in sorted(set(loaded) - present):
             entity = relative.split("/", 1)[0]
             if entity in found:

@@ -143,7 +143,9 @@ def check_landing(settings: Settings, *, full_refresh: bool = False) -> dict[str
     before are unchanged (LandingError if not). A full refresh loads every file again, so
     every file is read and none is compared with the load log."""
     return inspect_landing(
-        settings.landing_dir, build_db=None if full_refresh else settings.warehouse_db
+        settings.landing_dir,
+        build_db=None if full_refresh else settings.warehouse_db,
+        repairs_dir=settings.landing_repairs_dir,
     )
 
 

@@ -24,10 +24,11 @@ class Landing:
     the constructor), else to `<entity>.jsonl`."""
 
     def __init__(self, file: str | None = None) -> None:
-        self.files: dict[tuple[str, str], list[dict | str]] = defaultdict(list)
+        self.files: dict[tuple[str, str], list[dict | str | bytes]] = defaultdict(list)
         self.default_file = file
 
-    def add(self, entity: str, record: dict | str, file: str | None = None) -> dict | str:
+    def add(self, entity: str, record: dict | str | bytes,
+            file: str | None = None) -> dict | str | bytes:
         self.files[(entity, file or self.default_file or f"{entity}.jsonl")].append(record)
         return record
 
@@ -101,14 +102,17 @@ class Landing:
             if name.endswith(".parquet"):
                 pq.write_table(pa.Table.from_pylist(records), path)  # type: ignore[arg-type]
                 continue
-            text = "".join(
-                (r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records
+            # a record is a dict (written as JSON), a str (a raw line) or bytes (raw bytes)
+            data = b"".join(
+                (r if isinstance(r, bytes) else
+                 (r if isinstance(r, str) else json.dumps(r)).encode()) + b"\n"
+                for r in records
             )
             if name.endswith(".gz"):
-                with gzip.open(path, "wt") as handle:
-                    handle.write(text)
+                with gzip.open(path, "wb") as handle:
+                    handle.write(data)
             else:
-                path.write_text(text)
+                path.write_bytes(data)
         return root
 
 

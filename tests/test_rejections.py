@@ -4,6 +4,7 @@ while every entity's rejected share is at or under the threshold (default 1 %)."
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 
@@ -34,8 +35,13 @@ EXPECTED = [
     ("messages", "messages/bad.jsonl", "m_noconv", "unknown conversation"),
     ("messages", "messages/bad.jsonl", "m_nows", "unknown workspace"),
     ("messages", "messages/bad.jsonl", "m_noagent", "unknown author agent"),
+    # lines that cannot be read: each one rejected record, the rest of the file loads
+    ("messages", "messages/bad.jsonl", None, "line is not valid UTF-8"),
+    ("messages", "messages/bad.jsonl", None, "line longer than 2,000,000 bytes"),
+    ("messages", "messages/bad.jsonl", "m_future", "updated_at in the future"),
     ("csat_responses", "csat_responses/bad.jsonl", "r_high", "score out of range 1-5"),
     ("csat_responses", "csat_responses/bad.jsonl", "r_text", "not an integer in score"),
+    ("csat_responses", "csat_responses/bad.jsonl", "r_half", "not an integer in score"),
     ("csat_responses", "csat_responses/bad.jsonl", "r_noconv", "unknown conversation"),
     ("mentions", "mentions/bad.jsonl", "n_noagent", "unknown mentioned agent"),
     ("mentions", "mentions/bad.jsonl", None, "missing required column mention_id"),
@@ -82,8 +88,14 @@ def add_bad_records(land: Landing) -> None:
     land.message("m_noconv", "c_ghost", "w000", T, "customer", file=f)
     land.message("m_nows", "c0001", "w_ghost", T, "customer", file=f)
     land.message("m_noagent", "c0001", "w000", T, "agent", "a_ghost", file=f)
+    land.add("messages", b'{"message_id": "m_latin1", "author_type": "caf\xe9"}', f)
+    land.add("messages", json.dumps({"message_id": "m_huge", "note": "x" * 3_000_000}), f)
+    land.message("m_future", "c0001", "w000", T, "customer", updated_at="9999-12-31T00:00:00Z",
+                 file=f)
     land.csat("r_high", "c0001", "w000", 6, T, file=f)
     land.csat("r_text", "c0001", "w000", "five", T, file=f)  # type: ignore[arg-type]
+    land.csat("r_half", "c0001", "w000", 3.5, T, file=f)  # type: ignore[arg-type]
+    land.csat("r_string", "c0002", "w000", "5", T, file=f)  # type: ignore[arg-type]
     land.csat("r_noconv", "c_ghost", "w000", 4, T, file=f)
     land.mention("n_noagent", "q0001", "c0001", "w000", "a_ghost", T, file=f)
     land.mention(None, "q0001", "c0001", "w000", "a001", T, file=f)  # type: ignore[arg-type]
@@ -121,7 +133,14 @@ def test_nothing_else_is_rejected(rejected):
 
 def test_invalid_json_lines_keep_their_line_numbers(rejected):
     lines = {r[3]: r[4] for r in rejected if r[0] == "messages" and r[2] is None}
-    assert lines == {"invalid JSON": 1, "JSON line is not an object": 2}
+    assert lines == {"invalid JSON": 1, "JSON line is not an object": 2,
+                     "line is not valid UTF-8": 11, "line longer than 2,000,000 bytes": 12}
+
+
+def test_a_numeric_string_score_counts(published):
+    """csat r_string scores "5": a whole number in a string reads as 5 (spec/landing.md)."""
+    rows = query(published, "select count(*) from rejected_records where record_id = 'r_string'")
+    assert rows == [(0,)]
 
 
 def test_rejected_records_do_not_count(published):

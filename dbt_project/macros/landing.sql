@@ -8,7 +8,8 @@
     happen here only, each because a table function needs its file list as a
     constant (DuckDB skips a file only for a constant filter):
       - list_landing_files: the files of an entity folder (a glob);
-      - landing_files_not_in: the files an incremental model does not hold yet.
+      - landing_files_not_in: the files an incremental model does not hold yet;
+      - duckdb__landing_repairs: the repaired copies of JSON Lines files.
 -#}
 
 
@@ -141,6 +142,28 @@
 {% endmacro %}
 
 
+{#-
+    The repaired copies of an entity's JSON Lines files (file name -> full path
+    of the copy), listed when the model runs. The pipeline's landing check
+    writes one for a file with lines that cannot be read as records (invalid
+    UTF-8, a line over 2 MB): the same lines, each unreadable one replaced by
+    `#ochre-reject: <reason>`. The reader reads the copy instead of the file,
+    so each such line is one rejected record and the rest of the file loads.
+-#}
+{% macro duckdb__landing_repairs(entity) %}
+    {%- if not execute -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set folder = ((var("landing_repairs_dir") | string).rstrip("/") ~ "/" ~ entity) | replace("'", "''") -%}
+    {%- set suffix = ".repaired.jsonl" -%}
+    {%- set repairs = {} -%}
+    {%- for path in run_query("select file from glob('" ~ folder ~ "/*" ~ suffix ~ "')").columns[0].values() -%}
+        {%- do repairs.update({path.rsplit("/", 1)[-1][:-(suffix | length)]: path}) -%}
+    {%- endfor -%}
+    {{ return(repairs) }}
+{% endmacro %}
+
+
 {#- Column names present in a set of Parquet files. -#}
 {% macro duckdb__parquet_columns(files) %}
     {%- if not execute or files | length == 0 -%}
@@ -173,11 +196,14 @@
         {%- for col in columns -%}
             {%- do struct_type.append('"' ~ col.name ~ '":"VARCHAR"') -%}
         {%- endfor -%}
+        {%- set repairs = duckdb__landing_repairs(entity) -%}
         {%- set lines = [] -%}
         {%- for f in json_files -%}
+            {%- set repaired = repairs.get(f.rsplit("/", 1)[-1]) -%}
             {%- do lines.append(
-                "select '" ~ (f | replace("'", "''")) ~ "' as _path, ordinality as _line_number, line"
-                ~ " from read_csv('" ~ (f | replace("'", "''")) ~ "', columns = {'line': 'VARCHAR'},"
+                "select '" ~ (f | replace("'", "''")) ~ "' as _path, ordinality as _line_number, line, "
+                ~ ("starts_with(line, '#ochre-reject: ')" if repaired else "false") ~ " as _marked"
+                ~ " from read_csv('" ~ ((repaired or f) | replace("'", "''")) ~ "', columns = {'line': 'VARCHAR'},"
                 ~ " header = false, delim = chr(1), quote = '', escape = '', auto_detect = false,"
                 ~ " strict_mode = false, null_padding = true) with ordinality"
             ) -%}
@@ -196,11 +222,12 @@
                 _path,
                 _line_number,
                 case
+                    when _marked then substr(line, 16)
                     when not json_valid(line) then 'invalid JSON'
                     when json_type(line) <> 'OBJECT' then 'JSON line is not an object'
                 end as _parse_error,
                 case
-                    when json_valid(line) and json_type(line) = 'OBJECT'
+                    when not _marked and json_valid(line) and json_type(line) = 'OBJECT'
                         then json_transform(line, '{{ "{" ~ (struct_type | join(",")) ~ "}" }}')
                 end as _rec
             from (
