@@ -12,7 +12,7 @@ export OCHRE_WAREHOUSE_DIR ?= $(CURDIR)/$(DEMO_DIR)/warehouse
 DUCKDB_OLD_VENV := .venv-duckdb113
 DUCKDB_OLD_VERSION := 1.1.3
 
-.PHONY: demo test lint dev bench install install-test duckdb113 clean
+.PHONY: demo test lint dev bench bench-l install install-test duckdb113 clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ dev: install
 ## make bench: benchmark against the one-query floor (prints a table, writes benchmarks/results.json)
 bench: install
 	$(BIN)/python -m benchmarks.run
+
+## make bench-l: scale L (20M conversations, ~110M messages), one run of each step
+bench-l: install
+	$(BIN)/python -m benchmarks.run --scales L --repeat 1 --results benchmarks/results-L.json
 
 clean:
 	rm -rf data target logs .pytest_cache .dagster_home

@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 FLOOR_SCRIPT = Path(__file__).with_name("floor.py")
 GENERATOR = REPO / "ochre_analytics" / "demo_data"  # the generator package
 
-NAMED_SCALES = {"XS": 2_000, "S": 100_000, "M": 2_000_000}
+NAMED_SCALES = {"XS": 2_000, "S": 100_000, "M": 2_000_000, "L": 20_000_000}
 DEFAULT_SCALES = "S,M"
 DEFAULT_DAYS = 120
 DEFAULT_END = dt.date(2026, 11, 20)  # D: the as-of date of the floor and the full run
@@ -859,8 +859,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m benchmarks.run",
         description="Benchmark the pipeline against the one-query floor (make bench).")
     p.add_argument("--scales", type=parse_scales, default=parse_scales(DEFAULT_SCALES),
-                   help="comma-separated: S (100,000 conversations), M (2,000,000), XS "
-                        "(2,000), NAME=N or N (default S,M)")
+                   help="comma-separated: S (100,000 conversations), M (2,000,000), L "
+                        "(20,000,000: about 110M messages; `make bench-l`), XS (2,000), NAME=N "
+                        "or N (default S,M)")
     p.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
     p.add_argument("--phases", type=_parse_phases, default=PHASES,
                    help="full (steps 1-2: floor and full refresh as of D), nightly (steps 3-4; "
