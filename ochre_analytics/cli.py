@@ -9,6 +9,7 @@ import sys
 from typing import NoReturn
 
 from .config import ConfigError, Settings, parse_as_of
+from .errors import PipelineError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -26,7 +27,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import run_pipeline
+    from .pipeline import run_pipeline  # Dagster is imported once a run starts
 
     settings = _settings(args)
     as_of = parse_as_of(args.as_of)
@@ -98,8 +99,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .landing import LandingError
-    from .pipeline import PipelineError
-    from .publish import PublishError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -112,9 +111,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.step} failed, nothing published:", file=sys.stderr)
         for line in exc.lines:
             print(f"  {line}", file=sys.stderr)
-        return EXIT_FAILED
-    except PublishError as exc:
-        print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("error: interrupted, nothing published", file=sys.stderr)

@@ -17,12 +17,19 @@ import fcntl
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
 from ochre_analytics.config import PROJECT_DIR, ConfigError
-from ochre_analytics.dbt import dbt_executable
+
+
+def dbt_executable() -> str:
+    """The venv's dbt, also when the venv is not on PATH."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
 
 DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 
