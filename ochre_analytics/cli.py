@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from .config import ConfigError, Settings, parse_as_of
 from .errors import PipelineError
+from .windows import DEFAULT_PERIOD, leaderboard_windows
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -75,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     board = sub.add_parser("leaderboard", help="print the published leaderboard")
-    board.add_argument("--period", type=int, choices=[7, 14, 30, 90], default=30)
+    board.add_argument("--period", type=int, choices=leaderboard_windows(), default=DEFAULT_PERIOD,
+                       help="window in days (seeds/leaderboard_windows.csv)")
     board.add_argument("--workspace", metavar="ID", help="only this workspace")
     board.add_argument("--warehouse", metavar="DIR",
                        help="warehouse folder (env OCHRE_WAREHOUSE_DIR, default ./data/warehouse)")

@@ -151,6 +151,15 @@ def test_settings_are_the_fields_of_the_code_locations_resource():
     assert OchreSettings(**config).settings() == settings
 
 
+def test_period_choices_are_the_windows_seed():
+    from ochre_analytics.windows import WINDOWS_SEED, leaderboard_windows
+
+    assert WINDOWS_SEED.read_bytes() == b"period_days\n7\n14\n30\n90\n"
+    assert leaderboard_windows() == (7, 14, 30, 90)
+    proc = cli("leaderboard", "--period", "8")
+    assert proc.returncode == 2 and "choose from 7, 14, 30, 90" in proc.stderr
+
+
 def test_run_and_print_leaderboard(tmp_path):
     proc = cli("run", "--landing", str(WORKED_EXAMPLE / "landing"), "--warehouse", str(tmp_path),
                "--as-of", "2026-11-20")

@@ -34,7 +34,7 @@ def dbt_executable() -> str:
 DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
-_PROJECT_FOLDERS = ("dbt_project",)
+_PROJECT_FOLDERS = ("dbt_project", "seeds")
 
 
 def _newest_source_mtime(project_dir: Path) -> float:
