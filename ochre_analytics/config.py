@@ -199,11 +199,15 @@ class Settings:
         With `as_of`, also the run's as-of date, ``OCHRE_AS_OF_DATE``: the macro
         ``as_of_date_iso`` reads it only when models run, never while dbt parses, so a new
         date keeps dbt's partial parsing (a changed ``--vars`` makes dbt parse the whole
-        project again).
+        project again). ``OCHRE_DUCKDB_PATH`` is the build database relative to the warehouse
+        folder, the working folder of the pipeline's dbt: the profile's connection then
+        reads the same in every warehouse, so a first run in a new warehouse parses only
+        what changed since the project's manifest was made (orchestration/defs/dbt).
         """
         env = {
             "OCHRE_LANDING_DIR": str(self.landing_dir),
             "OCHRE_WAREHOUSE_DIR": str(self.warehouse_dir),
+            "OCHRE_DUCKDB_PATH": DUCKDB_FILE,
             "DBT_TARGET": self.target,
             "OCHRE_DUCKDB_THREADS": str(self.duckdb_threads),
             "OCHRE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,

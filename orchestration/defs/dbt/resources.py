@@ -5,10 +5,16 @@ life of a process, and the audit must read the build database afterwards. The se
 reach dbt once, as the environment variables the shipped profile and project read
 (``Settings.dbt_env(as_of)``, the as-of date included), given to that child process only:
 ``DbtCliResource`` hands a child its own process's environment, so the child is started
-through ``env(1)`` (``env NAME=value ... dbt build ...``), which sets them for the child
-alone. This process's ``os.environ`` is never changed, and the command dagster-dbt logs is
-the complete, repeatable one. Artifacts go to ``<warehouse>/dbt_target``, so runs on
-different warehouses (parallel tests) never share a target folder.
+through ``env(1)`` (``env -C <warehouse> NAME=value ... dbt build ...``), which sets them and
+the working folder for the child alone. This process's ``os.environ`` is never changed, and
+the command dagster-dbt logs is the complete, repeatable one.
+
+The working folder is the warehouse, and the profile's build database there is the relative
+``ochre.duckdb`` (``OCHRE_DUCKDB_PATH``): the profile then reads the same in every
+warehouse, and dbt's partial parsing takes the project's ``partial_parse.msgpack``
+(``project.py``; dagster-dbt copies it into a target folder that has none) as valid in a new
+warehouse too. Artifacts go to ``<warehouse>/dbt_target``, so runs on different warehouses
+(parallel tests) never share a target folder.
 """
 
 from __future__ import annotations
@@ -44,8 +50,8 @@ class OchreDbtCliResource(DbtCliResource):
       ``fetch_row_counts`` / ``fetch_column_metadata``, which this project does not use, and
       creating it imports dbt and loads the profile and project in this process.
 
-    ``dbt_executable`` is ``env(1)``; :meth:`invoke` puts the settings and the dbt executable
-    (``dbt_path``) in front of the dbt arguments.
+    ``dbt_executable`` is ``env(1)``; :meth:`invoke` puts the settings, the working folder
+    and the dbt executable (``dbt_path``) in front of the dbt arguments.
     """
 
     dbt_path: str = Field(default_factory=dbt_executable, description="The dbt executable.")
@@ -66,12 +72,14 @@ class OchreDbtCliResource(DbtCliResource):
         context: object | None = None,
     ) -> DbtCliInvocation:
         """Start ``dbt <args>`` with `settings` (and the as-of date `as_of`) on the selection
-        of `context`; stream or wait on the invocation to finish."""
+        of `context`, in the warehouse folder; stream or wait on the invocation to finish."""
         settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
         target_path = dbt_target_path(settings)
         # a failure before dbt writes its results must not be read from an older run's file
         (target_path / "run_results.json").unlink(missing_ok=True)
         child = [
+            "-C",
+            str(settings.warehouse_dir),
             *(f"{name}={value}" for name, value in settings.dbt_env(as_of).items()),
             self.dbt_path,
         ]
@@ -116,7 +124,7 @@ def run_dbt(
     dbt: OchreDbtCliResource | None = None,
 ) -> DbtOutcome:
     """``dbt <args>`` outside a Dagster run, exactly as the pipeline starts it (settings,
-    as-of date, target folder); waits for it. For tests and scripts."""
+    as-of date, working folder, target folder); waits for it. For tests and scripts."""
     invocation = (dbt or dbt_resource()).invoke(settings, args, as_of=as_of)
     for _event in invocation.stream_raw_events():
         pass
