@@ -1,13 +1,15 @@
 """The fixed cost of a run: ``ochre-analytics run`` on the 2-row worked example, by component.
 
-    .venv/bin/python -m benchmarks.fixed_cost [--repeat 3] [--warm]
+    .venv/bin/python -m benchmarks.fixed_cost [--repeat 3] [--warm] [--repo DIR]
 
 Each repetition is a fresh ``ochre-analytics run`` process on
 ``tests/fixtures/worked_example/landing`` as of 2026-11-20, into a fresh warehouse (as every
 test's first run), or with ``--warm`` into the warehouse of the previous repetition (as a
 nightly run). Reported per repetition and as the best of them (the least disturbed by other
 work on a shared machine): wall time from starting the process to its exit, CPU time (user +
-system of the process and its children, dbt included), and the components:
+system of the process and its children, dbt included), and the components. ``--repo DIR``
+runs the CLI of another checkout (e.g. an exported older commit) with this venv, to compare
+two versions under the same machine load:
 
 - ``interpreter``: ``python -c pass`` (measured apart);
 - ``imports``: ``python -c "import ochre_analytics.cli"`` minus the interpreter;
@@ -38,11 +40,11 @@ AS_OF = "2026-11-20"
 _STEP_TOOK = re.compile(r"^    (?P<name>[^:]+): (?P<s>\d+(?:\.\d+)?)s$", re.M)
 
 
-def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+def _timed(cmd: list[str], env: dict[str, str], cwd: Path = REPO) -> tuple[float, float, str]:
     """Wall and CPU seconds (the process and its children) of `cmd`, and its stderr."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd, check=False)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -51,15 +53,17 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return wall, cpu, proc.stderr
 
 
-def _cli() -> list[str]:
+def _cli(repo: Path) -> list[str]:
     script = Path(sys.executable).with_name("ochre-analytics")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "ochre_analytics.cli"]
+    if repo == REPO and script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "ochre_analytics.cli"]
 
 
-def run_once(warehouse: Path, env: dict[str, str]) -> dict[str, float]:
-    cmd = [*_cli(), "run", "--landing", str(LANDING), "--warehouse", str(warehouse),
+def run_once(warehouse: Path, env: dict[str, str], repo: Path = REPO) -> dict[str, float]:
+    cmd = [*_cli(repo), "run", "--landing", str(LANDING), "--warehouse", str(warehouse),
            "--as-of", AS_OF]
-    wall, cpu, err = _timed(cmd, env)
+    wall, cpu, err = _timed(cmd, env, repo)
     row: dict[str, float] = {"wall": wall, "cpu": cpu}
     steps = {m["name"]: float(m["s"]) for m in _STEP_TOOK.finditer(err)}
     row.update(steps)
@@ -77,21 +81,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--warm", action="store_true",
                         help="every repetition reuses the warehouse of the one before")
+    parser.add_argument("--repo", type=Path, default=REPO,
+                        help="checkout whose CLI runs (default: this one)")
     args = parser.parse_args(argv)
+    repo = args.repo.resolve()
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     env.pop("DAGSTER_HOME", None)
+    if repo != REPO:
+        env["PYTHONPATH"] = str(repo)
     python = [sys.executable]
-    interp = min(_timed([*python, "-c", "pass"], env)[:2] for _ in range(3))
-    imports = min(_timed([*python, "-c", "import ochre_analytics.cli"], env)[:2] for _ in range(3))
+    interp = min(_timed([*python, "-c", "pass"], env, repo)[:2] for _ in range(3))
+    imports = min(
+        _timed([*python, "-c", "import ochre_analytics.cli"], env, repo)[:2] for _ in range(3)
+    )
     rows = []
     root = Path(tempfile.mkdtemp(prefix="ochre-fixed-cost-"))
     try:
         if args.warm:
-            run_once(root / "warehouse", env)  # not counted: builds the warm warehouse
+            run_once(root / "warehouse", env, repo)  # not counted: builds the warm warehouse
         for n in range(args.repeat):
             warehouse = root / ("warehouse" if args.warm else f"warehouse-{n}")
             load = os.getloadavg()[0]
-            row = run_once(warehouse, env)
+            row = run_once(warehouse, env, repo)
             row["load"] = load
             rows.append(row)
             print(f"run {n + 1}: wall {row['wall']:.2f} s, cpu {row['cpu']:.2f} s, "
