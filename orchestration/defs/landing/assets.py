@@ -20,6 +20,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
+from ochre_analytics.config import Settings
 from ochre_analytics.landing import (
     ENTITIES,
     OPTIONAL_ENTITIES,
@@ -41,6 +42,15 @@ DESCRIPTIONS = {
     "mentions": "@mentions inside internal notes.",
     "nps_responses": "NPS responses (optional folder).",
 }
+
+
+def check_landing(settings: Settings) -> dict[str, EntityFiles]:
+    """The landing folder exists, holds records, and its files read (LandingError if not).
+
+    Files found readable by an earlier run (same size and modification time) are not read
+    again: ``<warehouse>/landing_checked.json`` lists them.
+    """
+    return inspect_landing(settings.landing_dir, checked_cache=settings.landing_checked_cache)
 
 
 def landing_key(entity: str) -> dg.AssetKey:
