@@ -50,9 +50,11 @@ demo: install
 test: install-test duckdb113
 	$(BIN)/python -m pytest
 
-## make lint: ruff (Python) and sqlfluff (dbt models, duckdb dialect)
+## make lint: ruff (Python), import contracts (lint-imports: no cycles, orchestration on top),
+## sqlfluff (dbt models, duckdb dialect)
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	mkdir -p target/lint-warehouse
 	OCHRE_WAREHOUSE_DIR=$(CURDIR)/target/lint-warehouse $(BIN)/sqlfluff lint dbt_project/models
 

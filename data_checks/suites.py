@@ -32,20 +32,14 @@ import pandas as pd
 from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.row_conditions import Column
 
-PERIOD_DAYS = (7, 14, 30, 90)
+from ochre_analytics.landing import ENTITIES
+from ochre_analytics.windows import leaderboard_windows
+
+PERIOD_DAYS = leaderboard_windows()  # seeds/leaderboard_windows.csv
 LOAD_QUADRANTS = ("workhorse", "underloaded", "drowning", "needs_context")
 AGENT_ROLES = ("owner", "admin", "agent")
 AGENT_STATUSES = ("active", "deactivated")
 LOAD_STATUSES = ("loaded", "hidden file", "unrecognised extension", "not in an entity folder")
-ENTITIES = (
-    "workspaces",
-    "agents",
-    "conversations",
-    "messages",
-    "csat_responses",
-    "mentions",
-    "nps_responses",
-)
 
 DEFAULT_REJECTED_THRESHOLD = 0.01
 DAILY_ACTIVITY_DAYS = 180  # dbt var daily_activity_days

@@ -9,6 +9,8 @@ import sys
 from typing import NoReturn
 
 from .config import ConfigError, Settings, parse_as_of
+from .errors import PipelineError
+from .windows import DEFAULT_PERIOD, leaderboard_windows
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -26,7 +28,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import run_pipeline
+    from .pipeline import run_pipeline  # Dagster is imported once a run starts
 
     settings = _settings(args)
     as_of = parse_as_of(args.as_of)
@@ -74,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     board = sub.add_parser("leaderboard", help="print the published leaderboard")
-    board.add_argument("--period", type=int, choices=[7, 14, 30, 90], default=30)
+    board.add_argument("--period", type=int, choices=leaderboard_windows(), default=DEFAULT_PERIOD,
+                       help="window in days (seeds/leaderboard_windows.csv)")
     board.add_argument("--workspace", metavar="ID", help="only this workspace")
     board.add_argument("--warehouse", metavar="DIR",
                        help="warehouse folder (env OCHRE_WAREHOUSE_DIR, default ./data/warehouse)")
@@ -98,8 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .landing import LandingError
-    from .pipeline import PipelineError
-    from .publish import PublishError
 
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -112,9 +113,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.step} failed, nothing published:", file=sys.stderr)
         for line in exc.lines:
             print(f"  {line}", file=sys.stderr)
-        return EXIT_FAILED
-    except PublishError as exc:
-        print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("error: interrupted, nothing published", file=sys.stderr)

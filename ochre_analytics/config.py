@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -105,6 +105,21 @@ def published_db_in(warehouse_dir: Path) -> Path:
     return warehouse_dir / "published" / "leaderboard.duckdb"
 
 
+_FROM_ENV = {
+    "landing_dir": lambda: Path(os.environ.get("OCHRE_LANDING_DIR") or DEFAULT_LANDING_DIR),
+    "warehouse_dir": warehouse_dir_from_env,
+    "target": lambda: os.environ.get("DBT_TARGET") or "duckdb",
+    "rejected_threshold": lambda: _env_float("OCHRE_REJECTED_THRESHOLD", 0.01),
+    "duckdb_threads": lambda: _env_int("OCHRE_DUCKDB_THREADS", 2),
+    "duckdb_memory_limit": lambda: os.environ.get("OCHRE_DUCKDB_MEMORY_LIMIT") or "8GB",
+    "deep_checks": lambda: _env_bool("OCHRE_DEEP_CHECKS", False),
+}
+"""Each setting's environment variable and default, read only for settings not given."""
+
+DUCKDB_FILE = "ochre.duckdb"
+"""The build database's file name inside the warehouse folder."""
+
+
 @dataclass(frozen=True)
 class Settings:
     landing_dir: Path
@@ -113,29 +128,35 @@ class Settings:
     rejected_threshold: float = 0.01
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "8GB"
-    lookback_days: int = 3
     deep_checks: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, **overrides: object) -> Settings:
-        """Settings from environment variables, then explicit overrides (None = unset)."""
-        settings = cls(
-            landing_dir=Path(os.environ.get("OCHRE_LANDING_DIR") or DEFAULT_LANDING_DIR),
-            warehouse_dir=warehouse_dir_from_env(),
-            target=os.environ.get("DBT_TARGET") or "duckdb",
-            rejected_threshold=_env_float("OCHRE_REJECTED_THRESHOLD", 0.01),
-            duckdb_threads=_env_int("OCHRE_DUCKDB_THREADS", 2),
-            duckdb_memory_limit=os.environ.get("OCHRE_DUCKDB_MEMORY_LIMIT") or "8GB",
-            lookback_days=_env_int("OCHRE_LOOKBACK_DAYS", 3),
-            deep_checks=_env_bool("OCHRE_DEEP_CHECKS", False),
-        )
-        given = {k: v for k, v in overrides.items() if v is not None}
+    def from_env(cls, **given: object) -> Settings:
+        """The `given` settings (None = not given); each other one from its environment
+        variable, else its default. A setting that is given never reads its variable."""
+        values = {k: v for k, v in given.items() if v is not None}
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        for name, read in _FROM_ENV.items():
+            if name not in values:
+                values[name] = read()
         for key in ("landing_dir", "warehouse_dir"):
-            if key in given:
-                given[key] = Path(given[key])  # type: ignore[arg-type]
-        settings = replace(settings, **given)  # type: ignore[arg-type]
-        return settings.resolved()
+            values[key] = Path(values[key])  # type: ignore[arg-type]
+        if "extra_env" in values:
+            values["extra_env"] = dict(values["extra_env"])  # type: ignore[call-overload]
+        return cls(**values).resolved()  # type: ignore[arg-type]
+
+    def as_config(self) -> dict[str, object]:
+        """Every setting as plain JSON values: the config of the ``ochre`` resource of the
+        Dagster code location (``orchestration``), whose fields are these settings."""
+        config: dict[str, object] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            config[f.name] = str(value) if isinstance(value, Path) else value
+        config["extra_env"] = dict(self.extra_env)
+        return config
 
     def resolved(self) -> Settings:
         if self.target not in TARGETS:
@@ -153,12 +174,12 @@ class Settings:
     @property
     def warehouse_db(self) -> Path:
         """The dbt build database (write-audit-publish's staging area)."""
-        return self.warehouse_dir / "ochre.duckdb"
+        return self.warehouse_dir / DUCKDB_FILE
 
     @property
     def history_db(self) -> Path:
         """The warehouse database holding the history tables (whatever engine built the marts)."""
-        return self.warehouse_dir / "ochre.duckdb"
+        return self.warehouse_dir / DUCKDB_FILE
 
     @property
     def published_db(self) -> Path:
@@ -173,16 +194,29 @@ class Settings:
     def validation_dir(self, as_of: dt.date) -> Path:
         return self.warehouse_dir / "validation" / as_of.isoformat()
 
-    def dbt_env(self) -> dict[str, str]:
-        """Environment variables the shipped dbt profile reads."""
+    def dbt_env(self, as_of: dt.date | None = None) -> dict[str, str]:
+        """The environment variables the shipped dbt profile and project read: the only way
+        the settings reach dbt (no ``--vars``).
+
+        With `as_of`, also the run's as-of date, ``OCHRE_AS_OF_DATE``: the macro
+        ``as_of_date_iso`` reads it only when models run, never while dbt parses, so a new
+        date keeps dbt's partial parsing (a changed ``--vars`` makes dbt parse the whole
+        project again). ``OCHRE_DUCKDB_PATH`` is the build database relative to the warehouse
+        folder, the working folder of the pipeline's dbt: the profile's connection then
+        reads the same in every warehouse, so a first run in a new warehouse parses only
+        what changed since the project's manifest was made (orchestration/defs/dbt).
+        """
         env = {
             "OCHRE_LANDING_DIR": str(self.landing_dir),
             "OCHRE_WAREHOUSE_DIR": str(self.warehouse_dir),
+            "OCHRE_DUCKDB_PATH": DUCKDB_FILE,
             "DBT_TARGET": self.target,
             "OCHRE_DUCKDB_THREADS": str(self.duckdb_threads),
             "OCHRE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
+        if as_of is not None:
+            env["OCHRE_AS_OF_DATE"] = as_of.isoformat()
         env.update(self.extra_env)
         return env
 
@@ -194,14 +228,3 @@ class Settings:
         if self.deep_checks:
             return []
         return ["--exclude", "tag:deep", "--exclude-resource-type", "unit_test"]
-
-    def dbt_vars(self) -> dict[str, object]:
-        """``--vars`` of the pipeline's dbt runs. The same on every run of a deployment, so
-        dbt re-parses only what changed (partial parsing); the as-of date, which changes
-        every night, goes in the environment instead (:meth:`dbt_run_env`)."""
-        return {"landing_dir": str(self.landing_dir)}
-
-    def dbt_run_env(self, as_of: dt.date) -> dict[str, str]:
-        """:meth:`dbt_env` plus the run's as-of date (``OCHRE_AS_OF_DATE``; the macro
-        ``as_of_date_iso`` reads it only when models run, so a new date forces no re-parse)."""
-        return {**self.dbt_env(), "OCHRE_AS_OF_DATE": as_of.isoformat()}

@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
+from ochre_analytics.windows import DEFAULT_PERIOD, leaderboard_windows
 from ochre_api import models
 from ochre_api.auth import Claims, TokenError, verify_token
 from ochre_api.settings import conversation_url, resolve_conversation_url_template, resolve_secret
@@ -20,8 +21,7 @@ from ochre_api.settings import published_path as default_published_path
 from ochre_api.store import PublishedDB, PublishedStore, PublishedUnavailable
 
 STATIC_DIR = Path(__file__).parent / "static"
-PERIODS = (7, 14, 30, 90)
-DEFAULT_PERIOD = 30
+PERIODS = leaderboard_windows()  # seeds/leaderboard_windows.csv; the page gets them in /api/me
 MANAGER_ROLES = ("owner", "admin")
 
 LEADERBOARD_COLUMNS = ", ".join(models.LeaderboardRow.model_fields)
@@ -91,7 +91,7 @@ def parse_period(value: str | None) -> int:
     if value is None or value == "":
         return DEFAULT_PERIOD
     if value.strip() not in {str(p) for p in PERIODS}:
-        raise _fail(400, "period must be one of 7, 14, 30, 90")
+        raise _fail(400, "period must be one of " + ", ".join(str(p) for p in PERIODS))
     return int(value)
 
 
@@ -261,6 +261,8 @@ def create_app(
             sees_whole_workspace=viewer.sees_whole_workspace,
             as_of_date=info["as_of_date"],
             published_at=info["published_at"],
+            periods=list(PERIODS),
+            default_period=DEFAULT_PERIOD,
         )
 
     @app.get(

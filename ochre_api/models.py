@@ -20,6 +20,10 @@ class Me(BaseModel):
     )
     as_of_date: dt.date | None
     published_at: str | None
+    periods: list[int] = Field(
+        description="the leaderboard windows in days (seeds/leaderboard_windows.csv)"
+    )
+    default_period: int = Field(description="the window shown first")
 
 
 class LeaderboardRow(BaseModel):

@@ -1,6 +1,8 @@
 """The Ochre code location: ``dagster dev -m orchestration.definitions`` (``make dev``).
 
-This module only assembles the parts of ``orchestration/defs``.
+This module only assembles the parts of ``orchestration/defs``. ``ochre-analytics run``
+loads it by this module name too (``ochre_analytics.pipeline``) and runs its job
+``ochre_nightly`` in-process.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import functools
 
 import dagster as dg
 
-from ochre_analytics.pipeline import NIGHTLY_JOB
+from ochre_analytics.pipeline import SETTINGS_RESOURCE
 
 from .defs.checks.assets import great_expectations_gate
 from .defs.dbt.assets import build_dbt_assets
@@ -44,14 +46,8 @@ def _build(start: dt.date, timezone: str, deep_checks_day: int | None) -> dg.Def
         jobs=[nightly_job],
         schedules=[build_nightly_schedule(nightly_job, partitions_def, deep_checks_day)],
         sensors=[landing_observation_sensor],
-        resources={"dbt": dbt_resource(), "ochre": OchreSettings()},
+        resources={"dbt": dbt_resource(), SETTINGS_RESOURCE: OchreSettings()},
     )
-
-
-def nightly_job_for(as_of: dt.date) -> dg.JobDefinition:
-    """The nightly job of a code location whose partitions include `as_of` (for the CLI)."""
-    defs = build_definitions(min(as_of, partitions_start()))
-    return defs.resolve_job_def(NIGHTLY_JOB)
 
 
 @dg.definitions

@@ -165,6 +165,9 @@ def test_me_per_viewer(client: TestClient, viewer: str) -> None:
     assert (body["agent_id"], body["agent_role"]) == expected
     assert body["sees_whole_workspace"] is (expected[1] in ("owner", "admin"))
     assert body["as_of_date"] == AS_OF.isoformat()
+    # the page's period buttons: the windows of seeds/leaderboard_windows.csv
+    assert body["periods"] == [7, 14, 30, 90]
+    assert body["default_period"] == 30
 
 
 @pytest.mark.parametrize("viewer", list(DETAIL))

@@ -116,9 +116,48 @@ def test_deep_checks_setting_selects_the_dbt_tests(monkeypatch):
     assert Settings.from_env().dbt_build_args() == []
     monkeypatch.setenv("OCHRE_DEEP_CHECKS", "0")
     assert Settings.from_env(deep_checks=True).dbt_build_args() == []
-    # the as-of date goes to dbt in the environment, not in --vars (partial parsing)
-    assert "as_of_date" not in standard.dbt_vars()
-    assert standard.dbt_run_env(dt.date(2026, 11, 20))["OCHRE_AS_OF_DATE"] == "2026-11-20"
+    # the settings and the as-of date reach dbt once, as the environment its profile and
+    # project read (no --vars: a new date or landing folder keeps dbt's partial parsing)
+    env = standard.dbt_env(dt.date(2026, 11, 20))
+    assert env["OCHRE_AS_OF_DATE"] == "2026-11-20"
+    assert env["OCHRE_LANDING_DIR"] == str(standard.landing_dir)
+    assert env["OCHRE_WAREHOUSE_DIR"] == str(standard.warehouse_dir)
+    assert "OCHRE_AS_OF_DATE" not in standard.dbt_env()
+
+
+def test_importing_the_cli_loads_neither_orchestration_nor_dagster():
+    """`ochre_analytics` never imports the code location; Dagster loads once a run starts."""
+    probe = (
+        "import sys, ochre_analytics.cli as cli; cli.build_parser(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} "
+        "& {'orchestration', 'dagster', 'dagster_dbt', 'dbt', 'great_expectations', "
+        "'data_checks'}))"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_settings_are_the_fields_of_the_code_locations_resource():
+    """The CLI hands its settings to the job as the `ochre` resource's config: same fields."""
+    from ochre_analytics.config import Settings
+    from ochre_analytics.pipeline import run_config
+    from orchestration.defs.resources import OchreSettings
+
+    settings = Settings.from_env(landing_dir="/l", warehouse_dir="/w", deep_checks=True)
+    config = run_config(settings, full_refresh=True)["resources"]["ochre"]["config"]
+    assert set(config) == set(OchreSettings.model_fields)
+    assert OchreSettings(**config).settings() == settings
+
+
+def test_period_choices_are_the_windows_seed():
+    from ochre_analytics.windows import WINDOWS_SEED, leaderboard_windows
+
+    assert WINDOWS_SEED.read_bytes() == b"period_days\n7\n14\n30\n90\n"
+    assert leaderboard_windows() == (7, 14, 30, 90)
+    proc = cli("leaderboard", "--period", "8")
+    assert proc.returncode == 2 and "choose from 7, 14, 30, 90" in proc.stderr
 
 
 def test_run_and_print_leaderboard(tmp_path):

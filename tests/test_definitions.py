@@ -11,6 +11,8 @@ import dagster as dg
 import pytest
 
 from ochre_analytics.config import HISTORY_TABLES, PUBLISHED_TABLES
+from ochre_analytics.landing import ENTITIES
+from ochre_analytics.pipeline import NIGHTLY_JOB, load_job
 
 PROBE = """
 import json, sys, warnings
@@ -63,8 +65,7 @@ def test_every_dbt_model_is_an_asset_and_sources_are_the_landing_assets(loaded):
     graph = repo.asset_graph
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert models <= keys
-    landing = {f"landing/{e}" for e in ("workspaces", "agents", "conversations", "messages",
-                                        "csat_responses", "mentions", "nps_responses")}
+    landing = {f"landing/{e}" for e in ENTITIES}
     assert landing <= keys
     # stg_messages reads the landing asset landing/messages (the dbt source landing.messages)
     parents = graph.get(dg.AssetKey("stg_messages")).parent_keys
@@ -85,6 +86,14 @@ def test_dbt_tests_and_data_checks_are_asset_checks(loaded):
         assert key in checks
         spec = repo.asset_graph.get_check_spec(key)
         assert spec.blocking
+
+
+def test_the_cli_loads_the_job_of_the_code_location_by_module_name(loaded):
+    """`ochre-analytics run` runs the job `dagster dev -m orchestration.definitions` shows."""
+    _defs, repo, job = loaded
+    loaded_by_name = load_job()
+    assert loaded_by_name.name == job.name == NIGHTLY_JOB
+    assert {n.name for n in loaded_by_name.nodes} == {n.name for n in job.nodes}
 
 
 def test_publish_depends_on_every_published_mart(loaded):

@@ -51,8 +51,8 @@ import pandas as pd
 import pytest
 
 from ochre_analytics.config import PROJECT_DIR, PUBLISHED_TABLES, Settings
-from ochre_analytics.dbt import run_dbt
 from ochre_analytics.publish import publish
+from orchestration.defs.dbt.resources import run_dbt
 from tests.landing_builder import Landing, generate_daily_exports, land_until
 
 pytest.importorskip("pyspark", reason="the spark extra is not installed: pip install -e '.[spark]'")
@@ -223,8 +223,7 @@ def build(landing: Path, warehouse: Path, target: str, *, full_refresh: bool = F
     args = (["build"] if DBT_COMMAND == "build" else
             ["build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"])
     args += ["--full-refresh"] if full_refresh else []
-    dbt_vars = {**settings.dbt_vars(), "as_of_date": as_of.isoformat()}
-    outcome = run_dbt(args, settings, dbt_vars=dbt_vars)
+    outcome = run_dbt(settings, args, as_of=as_of)
     assert outcome.success, "\n".join(outcome.failures or [outcome.exception or "dbt failed"])
     return settings
 

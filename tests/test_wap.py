@@ -233,9 +233,9 @@ def test_failed_check_is_visible_in_the_dagster_run(wap):
 def test_a_check_that_raises_counts_as_failed(wap, monkeypatch):
     """The gate and the publish alone, on the built warehouse; the validation raises."""
     import data_checks
+    from ochre_analytics.pipeline import run_config
     from orchestration.definitions import build_definitions
     from orchestration.defs.checks.assets import CHECK_KEYS
-    from orchestration.defs.resources import run_config_for
 
     def broken(*args, **kwargs):
         raise RuntimeError("validation exploded")
@@ -254,7 +254,7 @@ def test_a_check_that_raises_counts_as_failed(wap, monkeypatch):
     settings = Settings.from_env(landing_dir=wap["root"], warehouse_dir=wap["warehouse"])
     before = wap["published"].read_bytes()
     result = test_defs.resolve_job_def("gate_and_publish").execute_in_process(
-        run_config=run_config_for(settings), partition_key=AS_OF, raise_on_error=False)
+        run_config=run_config(settings), partition_key=AS_OF, raise_on_error=False)
     assert not result.success
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == len(PUBLISHED_TABLES)

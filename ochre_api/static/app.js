@@ -4,7 +4,6 @@
 
   var TOKEN_KEY = 'ochre.token';
   var PERIOD_KEY = 'ochre.period';
-  var PERIODS = [7, 14, 30, 90];
   var SVGNS = 'http://www.w3.org/2000/svg';
   var QUADRANTS = {
     workhorse: { label: 'workhorse', color: '#2f855a' },
@@ -34,7 +33,8 @@
   var state = {
     token: null,
     me: null,
-    period: 30,
+    period: null,
+    periods: [],
     rows: [],
     board: null,
     team: null,
@@ -214,6 +214,7 @@
   function start() {
     return api('/api/me').then(function (me) {
       state.me = me;
+      setPeriods(me.periods, me.default_period);
       $('login').hidden = true;
       $('app').hidden = false;
       $('viewer').hidden = false;
@@ -246,6 +247,25 @@
     state.period = p;
     sessionStorage.setItem(PERIOD_KEY, String(p));
     return route();
+  }
+
+  // The windows come from the API (/api/me: seeds/leaderboard_windows.csv), one button each.
+  function setPeriods(periods, fallback) {
+    state.periods = periods;
+    var saved = Number(sessionStorage.getItem(PERIOD_KEY));
+    if (periods.indexOf(state.period) < 0) {
+      state.period = periods.indexOf(saved) >= 0 ? saved : fallback;
+    }
+    var group = $('periods');
+    Array.prototype.forEach.call(group.querySelectorAll('[data-period]'), function (b) {
+      group.removeChild(b);
+    });
+    periods.forEach(function (p) {
+      var b = el('button', { type: 'button', text: p + ' days' });
+      b.setAttribute('data-period', String(p));
+      b.addEventListener('click', function () { setPeriod(p); });
+      group.appendChild(b);
+    });
   }
 
   function updatePeriodButtons() {
@@ -792,8 +812,6 @@
       var qs = params.toString();
       history.replaceState(null, '', location.pathname + (qs ? '?' + qs : '') + location.hash);
     }
-    var p = Number(sessionStorage.getItem(PERIOD_KEY));
-    if (PERIODS.indexOf(p) >= 0) state.period = p;
 
     $('login-form').addEventListener('submit', function (e) {
       e.preventDefault();
@@ -801,9 +819,7 @@
       if (t.trim()) signIn(t);
     });
     $('logout').addEventListener('click', function () { signOut(); showMessage(''); });
-    Array.prototype.forEach.call(document.querySelectorAll('[data-period]'), function (b) {
-      b.addEventListener('click', function () { setPeriod(Number(b.getAttribute('data-period'))); });
-    });
+
     Array.prototype.forEach.call(document.querySelectorAll('#leaderboard th[data-sort]'), function (th) {
       th.addEventListener('click', function () {
         var key = th.getAttribute('data-sort');

@@ -3,7 +3,8 @@
 The first partition is ``OCHRE_PARTITIONS_START`` (default 2026-01-01); the last one is
 yesterday in ``OCHRE_SCHEDULE_TIMEZONE`` (default UTC): a daily partition exists once its
 day is over (``end_offset=0``), so at 02:00 the newest partition is the previous day's.
-The partition key is the ``as_of_date`` dbt var.
+The partition key is the run's as-of date: dbt reads it as ``OCHRE_AS_OF_DATE``
+(``Settings.dbt_env``), the macro ``as_of_date_iso`` turns it into the date D.
 """
 
 from __future__ import annotations
@@ -52,31 +53,14 @@ def daily_partitions(
     )
 
 
-def run_partition_keys(
-    context: dg.OpExecutionContext | dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
-) -> list[str]:
-    """The as-of dates of this run, in order (one date, or every date of a backfill range).
-
-    Read from the run's partition tags, so it works for unpartitioned steps (the checks) too.
-    """
+def run_dates(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+) -> list[dt.date]:
+    """The as-of dates of this run, in order: its partition, or every partition of the range
+    a single-run backfill covers (also for the unpartitioned Great Expectations step)."""
     op_context = getattr(context, "op_execution_context", context)
-    tags = op_context.run.tags
-    single = tags.get("dagster/partition")
-    if single:
-        return [single]
-    start = tags.get("dagster/asset_partition_range_start")
-    end = tags.get("dagster/asset_partition_range_end")
-    if not (start and end):
+    if not (op_context.has_partition_key or op_context.has_partition_key_range):
         raise dg.Failure(
             "this run has no as-of date: materialize a partition (or a range of partitions)"
         )
-    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
-    if last < first:
-        raise dg.Failure(f"partition range {start}..{end} is empty")
-    return [(first + dt.timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
-
-
-def run_dates(
-    context: dg.OpExecutionContext | dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
-) -> list[dt.date]:
-    return [dt.date.fromisoformat(k) for k in run_partition_keys(context)]
+    return [dt.date.fromisoformat(key) for key in op_context.partition_keys]

@@ -1,15 +1,13 @@
 """The pipeline settings as a Dagster resource.
 
-``ochre_analytics.config.Settings`` is the one place settings are defined. This resource
-carries them into the assets and checks: every field left unset falls back to the
-environment variable / default of ``Settings.from_env``. ``ochre-analytics run`` passes the
-CLI's settings as run config (:func:`run_config_for`), so the CLI, the schedule and a UI
-click run the same code with the settings of their caller.
+``ochre_analytics.config.Settings`` is the one place settings are defined; this resource's
+fields are those settings (a test keeps them equal), plus ``full_refresh``. A field left
+unset falls back to its environment variable and default (a run started by the schedule or
+the UI); ``ochre-analytics run`` sets every field from its own settings
+(``Settings.as_config()``), so a step sees exactly the settings of its caller.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -33,9 +31,6 @@ class OchreSettings(dg.ConfigurableResource):
     )
     duckdb_threads: int | None = Field(default=None, description="DuckDB threads.")
     duckdb_memory_limit: str | None = Field(default=None, description="DuckDB memory limit.")
-    lookback_days: int | None = Field(
-        default=None, description="Days re-processed before the newest landed data."
-    )
     deep_checks: bool | None = Field(
         default=None,
         description="Also run the dbt tests tagged `deep` and the unit tests "
@@ -50,42 +45,7 @@ class OchreSettings(dg.ConfigurableResource):
     )
 
     def settings(self) -> Settings:
-        return Settings.from_env(
-            landing_dir=self.landing_dir,
-            warehouse_dir=self.warehouse_dir,
-            target=self.target,
-            rejected_threshold=self.rejected_threshold,
-            duckdb_threads=self.duckdb_threads,
-            duckdb_memory_limit=self.duckdb_memory_limit,
-            lookback_days=self.lookback_days,
-            deep_checks=self.deep_checks,
-            extra_env=dict(self.extra_env) if self.extra_env else None,
-        )
-
-
-def resource_config_for(settings: Settings, *, full_refresh: bool = False) -> dict[str, Any]:
-    """The ``ochre`` resource's config for explicit settings (every field set)."""
-    return {
-        "landing_dir": str(settings.landing_dir),
-        "warehouse_dir": str(settings.warehouse_dir),
-        "target": settings.target,
-        "rejected_threshold": float(settings.rejected_threshold),
-        "duckdb_threads": int(settings.duckdb_threads),
-        "duckdb_memory_limit": settings.duckdb_memory_limit,
-        "lookback_days": int(settings.lookback_days),
-        "deep_checks": bool(settings.deep_checks),
-        "extra_env": dict(settings.extra_env),
-        "full_refresh": bool(full_refresh),
-    }
-
-
-def run_config_for(
-    settings: Settings, *, full_refresh: bool = False, log_level: str | None = None
-) -> dict[str, Any]:
-    """Run config that hands `settings` to the job's ``ochre`` resource."""
-    config: dict[str, Any] = {
-        "resources": {"ochre": {"config": resource_config_for(settings, full_refresh=full_refresh)}}
-    }
-    if log_level:
-        config["loggers"] = {"console": {"config": {"log_level": log_level}}}
-    return config
+        given = self.model_dump(exclude={"full_refresh"})
+        if not given.get("extra_env"):
+            given["extra_env"] = None
+        return Settings.from_env(**given)

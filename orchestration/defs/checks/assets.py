@@ -8,32 +8,30 @@ that raises counts as failed (fail closed): every table's check fails with the e
 
 Each result carries the failing lines (``table, column, expectation, observed value``) and
 the paths of the HTML summary and the Data Docs under ``<warehouse>/validation/<as-of>/``.
+When a check failed, the step then fails with those lines as its findings
+(``orchestration/defs/failures.py``), which ``ochre-analytics run`` prints.
+
+Whether the gate passed in a run is read from that run's own check evaluations
+(:func:`gate_passed_in_run`): the publish step asks it, no file or process state.
 """
 
 
 import datetime as dt
-import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
+from ochre_analytics import progress
 from ochre_analytics.config import PUBLISHED_TABLES, Settings
-from ochre_analytics.pipeline import (
-    PipelineError,
-    audit,
-    build_settings,
-    current_steps,
-    record_failure,
-    validation_paths,
-)
+from ochre_analytics.errors import PipelineError
 
+from ..failures import failure
 from ..partitions import run_dates
 from ..resources import OchreSettings
+from .audit import audit, build_settings, validation_paths
 
 CHECK_NAME = "great_expectations"
-AUDIT_TOKEN = "audit_passed.json"
 
 CHECK_SPECS = [
     dg.AssetCheckSpec(
@@ -53,23 +51,18 @@ CHECK_SPECS = [
 CHECK_KEYS = [spec.key for spec in CHECK_SPECS]
 
 
-def audit_token(settings: Settings, as_of: dt.date) -> Path:
-    return settings.validation_dir(as_of) / AUDIT_TOKEN
-
-
-def write_audit_token(settings: Settings, as_of: dt.date, run_id: str) -> None:
-    """Says which run audited the build of `as_of` (the publish step asks for its own run)."""
-    path = audit_token(settings, as_of)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"run_id": run_id, "as_of_date": as_of.isoformat()}))
-
-
-def audited_in_run(settings: Settings, as_of: dt.date, run_id: str) -> bool:
-    try:
-        token = json.loads(audit_token(settings, as_of).read_text())
-    except (OSError, ValueError):
-        return False
-    return token.get("run_id") == run_id and token.get("as_of_date") == as_of.isoformat()
+def gate_passed_in_run(context: dg.AssetExecutionContext) -> bool:
+    """Whether every check of the gate ran in this run and passed (its check evaluations)."""
+    records = context.instance.get_records_for_run(
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    ).records
+    passed = set()
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        evaluation = event.event_specific_data if event is not None else None
+        if evaluation is not None and evaluation.passed:
+            passed.add(evaluation.asset_check_key)
+    return set(CHECK_KEYS) <= passed
 
 
 def _metadata(
@@ -140,7 +133,8 @@ def _results(
                 metadata=_metadata(settings, as_of, lines, warnings, len(table_results)),
             )
         )
-        current_steps().result.warnings += [f"warning: {w}" for w in warnings]
+        for line in warnings:
+            progress.say(f"warning: {line}")
     return out, all_lines
 
 
@@ -154,12 +148,9 @@ def great_expectations_gate(
 ) -> Iterator[dg.AssetCheckResult]:
     settings = ochre.settings()
     as_of = run_dates(context)[-1]
-    steps = current_steps()
-    with steps.step("audit"):
+    with progress.step("audit"):
         results, lines = _results(context, settings, as_of)
+    yield from results
     if lines:
         context.log.error("data checks failed:\n" + "\n".join(lines))
-        record_failure(context.run.run_id, PipelineError("audit", lines))
-    else:
-        write_audit_token(settings, as_of, context.run.run_id)
-    yield from results
+        raise failure(PipelineError("audit", lines))

@@ -1,9 +1,10 @@
 """Every dbt model an asset, every dbt test an asset check (``@dbt_assets``).
 
 The dbt sources ``landing.<entity>`` are the landing assets ``landing/<entity>``. The
-assets are partitioned by as-of date (the dbt var ``as_of_date``) and a backfill over a
-range runs as one run (``BackfillPolicy.single_run()``): the marts hold one as-of date at a
-time, so the run goes through the dates in order. Each date but the last is built,
+assets are partitioned by as-of date (dbt reads the partition key as ``OCHRE_AS_OF_DATE``,
+``resources.py``) and a backfill over a range runs as one run
+(``BackfillPolicy.single_run()``): the marts hold one as-of date at a time, so the run goes
+through the dates in order. Each date but the last is built,
 audited and recorded in the history tables right here; the last date's build is what this
 step materializes, and the blocking Great Expectations checks and ``published_leaderboard``
 follow it in the same run (write-audit-publish).
@@ -15,28 +16,22 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, dbt_assets
 
+from ochre_analytics import progress
 from ochre_analytics.config import Settings
-from ochre_analytics.dbt import ProgressPrinter, _failures_from_run_results
+from ochre_analytics.errors import PipelineError
 from ochre_analytics.landing import landing_notes
-from ochre_analytics.pipeline import (
-    PipelineError,
-    audit,
-    build_settings,
-    check_landing,
-    current_steps,
-    prefetch_data_checks,
-    record_failure,
-    require_passed,
-)
 from ochre_analytics.publish import record_history
 
-from ..landing.assets import landing_observations
+from ..checks.audit import audit, build_settings, prefetch_data_checks, require_passed
+from ..failures import reported
+from ..landing.assets import check_landing, landing_observations
 from ..partitions import run_dates
 from ..resources import OchreSettings
 from .project import DBT_PROJECT, ensure_manifest
-from .resources import dbt_build, dbt_target_path
+from .resources import OchreDbtCliResource, build_args, dbt_target_path
+from .results import ProgressPrinter, failures_from_run_results
 
 DBT_ASSETS_NAME = "ochre_dbt_models"
 
@@ -66,33 +61,28 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         dagster_dbt_translator=OchreDbtTranslator(),
     )
     def ochre_dbt_models(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, ochre: OchreSettings
+        context: dg.AssetExecutionContext, dbt: OchreDbtCliResource, ochre: OchreSettings
     ) -> Iterator[Any]:
-        """dbt build for the run's as-of date(s) (`dbt build --vars {as_of_date: ...}`)."""
+        """dbt build for the run's as-of date(s) (`OCHRE_AS_OF_DATE=... dbt build`)."""
         settings = ochre.settings()
-        try:
+        with reported():
             yield from _build_dates(context, dbt, settings, full_refresh=ochre.full_refresh)
-        except Exception as exc:
-            record_failure(context.run.run_id, exc)
-            raise
 
     return ochre_dbt_models
 
 
 def _build_dates(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
+    dbt: OchreDbtCliResource,
     settings: Settings,
     *,
     full_refresh: bool,
 ) -> Iterator[Any]:
-    steps = current_steps()
     dates = run_dates(context)
-    found = steps.run(
-        "check landing files", lambda: check_landing(settings, full_refresh=full_refresh)
-    )
+    with progress.step("check landing files"):
+        found = check_landing(settings, full_refresh=full_refresh)
     for line in landing_notes(found, settings.landing_dir):
-        steps.say(f"    {line}")
+        progress.say(f"    {line}")
     prefetch_data_checks()  # in-process runs audit next: import GE while dbt builds
     observations = landing_observations(settings.landing_dir, found, read_data=False)  # type: ignore[arg-type]
     for observation in observations:
@@ -100,14 +90,15 @@ def _build_dates(
     for n, as_of in enumerate(dates):
         last = n == len(dates) - 1
         suffix = "" if len(dates) == 1 else f" as of {as_of}"
-        with steps.step(f"build (dbt build){suffix}"):
+        with progress.step(f"build (dbt build){suffix}"):
             yield from _dbt_build(
                 context, dbt, settings, as_of, full_refresh=full_refresh and n == 0, emit=last
             )
         if settings.target == "spark":
             from ochre_analytics.spark_publish import export_spark_build
 
-            steps.run(f"export (spark){suffix}", lambda: export_spark_build(settings))
+            with progress.step(f"export (spark){suffix}"):
+                export_spark_build(settings)
         if not last:
             # Not the run's last date: audit and record it here; the marts move on next.
             _audit_and_record(settings, as_of, suffix)
@@ -115,18 +106,18 @@ def _build_dates(
 
 def _dbt_build(
     context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
+    dbt: OchreDbtCliResource,
     settings: Settings,
     as_of: dt.date,
     *,
     full_refresh: bool,
     emit: bool,
 ) -> Iterator[Any]:
-    steps = current_steps()
-    progress = ProgressPrinter(steps.out)
-    invocation = dbt_build(dbt, settings, as_of, full_refresh=full_refresh, context=context)
+    printer = ProgressPrinter()
+    args = build_args(settings, full_refresh=full_refresh)
+    invocation = dbt.invoke(settings, args, as_of=as_of, context=context)
     for event in invocation.stream_raw_events():
-        progress(event.raw_event)
+        printer(event.raw_event)
         if emit:
             yield from event.to_default_asset_events(
                 manifest=invocation.manifest,
@@ -135,9 +126,9 @@ def _dbt_build(
                 target_path=invocation.target_path,
                 project=invocation.project,
             )
-    steps.say(f"    {progress.summary()}")
+    progress.say(f"    {printer.summary()}")
     if not invocation.is_successful():
-        lines = _failures_from_run_results(dbt_target_path(settings) / "run_results.json")
+        lines = failures_from_run_results(dbt_target_path(settings) / "run_results.json")
         if not lines:
             error = invocation.get_error()
             lines = [" ".join(str(error or "dbt build failed").split())[-1000:]]
@@ -145,9 +136,8 @@ def _dbt_build(
 
 
 def _audit_and_record(settings: Settings, as_of: dt.date, suffix: str) -> None:
-    steps = current_steps()
     audited = build_settings(settings)
-    with steps.step(f"audit{suffix}"):
-        report = audit(audited, as_of)
-        steps.result.warnings += require_passed(report)
-    steps.run(f"record history{suffix}", lambda: record_history(audited, as_of))
+    with progress.step(f"audit{suffix}"):
+        require_passed(audit(audited, as_of))
+    with progress.step(f"record history{suffix}"):
+        record_history(audited, as_of)

@@ -9,6 +9,11 @@ server, then again in each step process of every run) and runs the ``dbt`` found
 (absent when the venv is not activated, as with ``make dev``). The parse writes into a
 private folder and the manifest is moved into place by atomic rename, under a file lock, so
 concurrent processes never read half a file.
+
+The parse runs with the environment a pipeline build gives dbt (``Settings.dbt_env()``,
+in a scratch working folder): its ``partial_parse.msgpack`` is then valid for a build in a
+new warehouse, which parses only the files whose environment variables differ (the
+landing folder's) instead of the whole project (dbt/resources.py).
 """
 
 from __future__ import annotations
@@ -17,17 +22,24 @@ import fcntl
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from ochre_analytics.config import PROJECT_DIR, ConfigError
-from ochre_analytics.dbt import dbt_executable
+from ochre_analytics.config import PROJECT_DIR, ConfigError, Settings
+
+
+def dbt_executable() -> str:
+    """The venv's dbt, also when the venv is not on PATH."""
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
 
 DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
 
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
-_PROJECT_FOLDERS = ("dbt_project",)
+_PROJECT_FOLDERS = ("dbt_project", "seeds")
 
 
 def _newest_source_mtime(project_dir: Path) -> float:
@@ -59,7 +71,7 @@ def parse_manifest(project: DbtProject = DBT_PROJECT) -> Path:
         partial = target_dir / "partial_parse.msgpack"
         if partial.exists():
             shutil.copy2(partial, work / partial.name)
-        env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        env = {**os.environ, **_parse_settings(work).dbt_env()}
         proc = subprocess.run(
             [
                 dbt_executable(),
@@ -74,7 +86,7 @@ def parse_manifest(project: DbtProject = DBT_PROJECT) -> Path:
                 "--log-path",
                 str(work),
             ],
-            cwd=project.project_dir,
+            cwd=work,
             env=env,
             capture_output=True,
             text=True,
@@ -90,6 +102,15 @@ def parse_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return project.manifest_path
+
+
+def _parse_settings(work: Path) -> Settings:
+    """The settings of a default pipeline build, for the environment of ``dbt parse``; a
+    setting whose environment variable does not read falls back to its default."""
+    try:
+        return Settings.from_env(warehouse_dir=work)
+    except ConfigError:
+        return Settings(landing_dir=PROJECT_DIR / "data" / "landing", warehouse_dir=work)
 
 
 def ensure_manifest(project: DbtProject = DBT_PROJECT) -> Path:

@@ -1,45 +1,60 @@
-"""The dbt CLI resource, and running ``dbt build`` for one as-of date with the run's settings.
+"""The dbt CLI resource: ``dbt`` for one as-of date, with the run's settings, in a child process.
 
 dbt runs in a child process (``DbtCliResource``): dbt-duckdb keeps its database open for the
-life of a process, and the audit must read the build database afterwards. The shipped
-profile reads the settings from environment variables (``Settings.dbt_env()``); they are
-set for the launch of the child process only. Artifacts go to ``<warehouse>/dbt_target``,
-so runs on different warehouses (parallel tests) never share a target folder.
+life of a process, and the audit must read the build database afterwards. The settings
+reach dbt once, as the environment variables the shipped profile and project read
+(``Settings.dbt_env(as_of)``, the as-of date included), given to that child process only:
+``DbtCliResource`` hands a child its own process's environment, so the child is started
+through ``env(1)`` (``env -C <warehouse> NAME=value ... dbt build ...``), which sets them and
+the working folder for the child alone. This process's ``os.environ`` is never changed, and
+the command dagster-dbt logs is the complete, repeatable one.
+
+The working folder is the warehouse, and the profile's build database there is the relative
+``ochre.duckdb`` (``OCHRE_DUCKDB_PATH``): the profile then reads the same in every
+warehouse, and dbt's partial parsing takes the project's ``partial_parse.msgpack``
+(``project.py``; dagster-dbt copies it into a target folder that has none) as valid in a new
+warehouse too. Artifacts go to ``<warehouse>/dbt_target``, so runs on different warehouses
+(parallel tests) never share a target folder.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib.metadata
-import json
-import os
-import threading
-from collections.abc import Iterator, Mapping, Sequence
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from dagster_dbt import DbtCliInvocation, DbtCliResource
 from packaging import version
+from pydantic import Field
 
 from ochre_analytics.config import Settings
-from ochre_analytics.dbt import dbt_executable
 
-from .project import DBT_PROJECT
+from .project import DBT_PROJECT, dbt_executable
+from .results import failures_from_run_results
 
-_ENVIRON_LOCK = threading.Lock()
+ENV_PROGRAM = shutil.which("env") or "/usr/bin/env"
 
 
 class OchreDbtCliResource(DbtCliResource):
-    """``DbtCliResource`` without two start-up costs of every ``dbt.cli`` call (~6 s).
+    """``DbtCliResource`` whose dbt child gets the run's settings (:meth:`invoke`), without
+    two start-up costs of every ``dbt.cli`` call (~6 s):
 
     - The dbt version comes from the installed dbt-core package instead of a ``dbt --version``
       child process.
     - No dbt adapter is created in the Dagster process: dagster-dbt only needs one for
       ``fetch_row_counts`` / ``fetch_column_metadata``, which this project does not use, and
       creating it imports dbt and loads the profile and project in this process.
+
+    ``dbt_executable`` is ``env(1)``; :meth:`invoke` puts the settings, the working folder
+    and the dbt executable (``dbt_path``) in front of the dbt arguments.
     """
+
+    dbt_path: str = Field(default_factory=dbt_executable, description="The dbt executable.")
 
     @cached_property
     def _cli_version(self) -> version.Version:
@@ -48,12 +63,39 @@ class OchreDbtCliResource(DbtCliResource):
     def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> Any:
         return None
 
+    def invoke(
+        self,
+        settings: Settings,
+        args: Sequence[str],
+        *,
+        as_of: dt.date | None = None,
+        context: object | None = None,
+    ) -> DbtCliInvocation:
+        """Start ``dbt <args>`` with `settings` (and the as-of date `as_of`) on the selection
+        of `context`, in the warehouse folder; stream or wait on the invocation to finish."""
+        settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
+        target_path = dbt_target_path(settings)
+        # a failure before dbt writes its results must not be read from an older run's file
+        (target_path / "run_results.json").unlink(missing_ok=True)
+        child = [
+            "-C",
+            str(settings.warehouse_dir),
+            *(f"{name}={value}" for name, value in settings.dbt_env(as_of).items()),
+            self.dbt_path,
+        ]
+        return self.cli(
+            [*child, *args],
+            context=context,  # type: ignore[arg-type]
+            target_path=target_path,
+            raise_on_error=False,
+        )
 
-def dbt_resource() -> DbtCliResource:
+
+def dbt_resource() -> OchreDbtCliResource:
     return OchreDbtCliResource(
         project_dir=DBT_PROJECT,
         profiles_dir=str(DBT_PROJECT.profiles_dir),
-        dbt_executable=dbt_executable(),  # the venv's dbt, also when the venv is not on PATH
+        dbt_executable=ENV_PROGRAM,
     )
 
 
@@ -61,41 +103,34 @@ def dbt_target_path(settings: Settings) -> Path:
     return settings.warehouse_dir / "dbt_target"
 
 
-@contextlib.contextmanager
-def _environ(values: Mapping[str, str]) -> Iterator[None]:
-    """``os.environ`` with `values` while the dbt child process is launched, then restored."""
-    with _ENVIRON_LOCK:
-        saved = {key: os.environ.get(key) for key in values}
-        os.environ.update(values)
-        try:
-            yield
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+def build_args(settings: Settings, *, full_refresh: bool) -> list[str]:
+    """``dbt build`` as the pipeline runs it (the checks of ``settings.deep_checks``)."""
+    return ["build", *settings.dbt_build_args(), *(["--full-refresh"] if full_refresh else [])]
 
 
-def dbt_build(
-    dbt: DbtCliResource,
+@dataclass
+class DbtOutcome:
+    success: bool
+    failures: list[str] = field(default_factory=list)
+    """One line per failed model or test: resource, name, message."""
+    exception: str | None = None
+
+
+def run_dbt(
     settings: Settings,
-    as_of: dt.date,
+    args: Sequence[str],
     *,
-    full_refresh: bool,
-    context: object | None,
-) -> DbtCliInvocation:
-    """Start ``dbt build`` for `as_of` (the selection of `context`); stream it to finish."""
-    settings.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    # a failure before dbt writes its results must not be read from an older run's file
-    (dbt_target_path(settings) / "run_results.json").unlink(missing_ok=True)
-    args = ["build", "--vars", json.dumps(settings.dbt_vars()), *settings.dbt_build_args()]
-    if full_refresh:
-        args.append("--full-refresh")
-    with _environ(settings.dbt_run_env(as_of)):
-        return dbt.cli(
-            args,
-            context=context,  # type: ignore[arg-type]
-            target_path=dbt_target_path(settings),
-            raise_on_error=False,
-        )
+    as_of: dt.date | None = None,
+    dbt: OchreDbtCliResource | None = None,
+) -> DbtOutcome:
+    """``dbt <args>`` outside a Dagster run, exactly as the pipeline starts it (settings,
+    as-of date, working folder, target folder); waits for it. For tests and scripts."""
+    invocation = (dbt or dbt_resource()).invoke(settings, args, as_of=as_of)
+    for _event in invocation.stream_raw_events():
+        pass
+    outcome = DbtOutcome(success=invocation.is_successful())
+    outcome.failures = failures_from_run_results(invocation.target_path / "run_results.json")
+    if not outcome.success and not outcome.failures:
+        error = invocation.get_error()
+        outcome.exception = " ".join(str(error or "dbt failed").split())[-2000:]
+    return outcome

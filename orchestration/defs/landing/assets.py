@@ -20,6 +20,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
+from ochre_analytics.config import Settings
 from ochre_analytics.landing import (
     ENTITIES,
     OPTIONAL_ENTITIES,
@@ -41,6 +42,17 @@ DESCRIPTIONS = {
     "mentions": "@mentions inside internal notes.",
     "nps_responses": "NPS responses (optional folder).",
 }
+
+
+def check_landing(settings: Settings, *, full_refresh: bool = False) -> dict[str, EntityFiles]:
+    """The landing folder exists, holds records, its new files read, and the files loaded
+    before are unchanged (LandingError if not). A full refresh loads every file again, so
+    every file is read and none is compared with the load log (``int_landing_files``)."""
+    return inspect_landing(
+        settings.landing_dir,
+        build_db=None if full_refresh else settings.warehouse_db,
+        repairs_dir=settings.landing_repairs_dir,
+    )
 
 
 def landing_key(entity: str) -> dg.AssetKey:

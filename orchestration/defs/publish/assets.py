@@ -10,8 +10,9 @@ published file stays byte-identical. The step then
 2. copies the marts and the history into a new published file, swapped in by atomic rename
    (``ochre_analytics.publish.publish``).
 
-When this step runs without the checks in the same run (e.g. only ``published_leaderboard``
-selected in the UI), it audits the build itself first: nothing is published unaudited.
+When the gate's checks did not all run and pass in the same run (e.g. only
+``published_leaderboard`` selected in the UI), this step audits the build itself first:
+nothing is published unaudited. It asks the run's own check evaluations.
 """
 
 
@@ -21,22 +22,19 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
+from ochre_analytics import progress
 from ochre_analytics.config import HISTORY_TABLES, PUBLISHED_TABLES, Settings
-from ochre_analytics.pipeline import (
-    PUBLISH_NODE,
-    audit,
-    build_settings,
-    current_steps,
-    record_failure,
-    require_passed,
-)
+from ochre_analytics.pipeline import PUBLISHED_ASSET
 from ochre_analytics.publish import publish, published_as_of, record_history
 
-from ..checks.assets import audited_in_run
+from ..checks.assets import gate_passed_in_run
+from ..checks.audit import audit, build_settings, require_passed
+from ..failures import reported
 from ..partitions import run_dates
 from ..resources import OchreSettings
 
-PUBLISHED_KEY = dg.AssetKey("published_leaderboard")
+PUBLISH_NODE = "publish_leaderboard"
+PUBLISHED_KEY = dg.AssetKey(PUBLISHED_ASSET)
 
 
 def publish_specs() -> list[dg.AssetSpec]:
@@ -82,11 +80,8 @@ def build_publish_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDe
         context: dg.AssetExecutionContext, ochre: OchreSettings
     ) -> Iterator[dg.MaterializeResult]:
         settings = ochre.settings()
-        try:
+        with reported():
             yield from _publish(context, settings, run_dates(context)[-1])
-        except Exception as exc:
-            record_failure(context.run.run_id, exc)
-            raise
 
     return publish_leaderboard
 
@@ -94,13 +89,12 @@ def build_publish_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDe
 def _publish(
     context: dg.AssetExecutionContext, settings: Settings, as_of: dt.date
 ) -> Iterator[dg.MaterializeResult]:
-    steps = current_steps()
     audited = build_settings(settings)
-    if not audited_in_run(settings, as_of, context.run.run_id):
+    if not gate_passed_in_run(context):
         context.log.warning("the checks did not run in this run: auditing the build first")
-        with steps.step("audit"):
-            steps.result.warnings += require_passed(audit(audited, as_of))
-    with steps.step("publish"):
+        with progress.step("audit"):
+            require_passed(audit(audited, as_of))
+    with progress.step("publish"):
         rows = record_history(audited, as_of)
         path = publish(audited, as_of)
     for name, count in rows.items():

@@ -1,0 +1,43 @@
+"""A failed step reports its findings in the run's own events.
+
+Inside :func:`reported`, a :class:`~ochre_analytics.errors.PipelineError` (and a landing or
+publish error, as the finding of that step) becomes a ``dagster.Failure`` whose metadata
+holds the step and one line per finding: the UI shows them on the failed step, and
+``ochre-analytics run`` reads them back from the run's events and prints them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import dagster as dg
+
+from ochre_analytics.errors import FINDINGS_KEY, STEP_KEY, PipelineError
+from ochre_analytics.landing import LandingError
+from ochre_analytics.pipeline import LANDING_STEP
+from ochre_analytics.publish import PublishError
+
+
+def failure(error: PipelineError) -> dg.Failure:
+    metadata = error.metadata()
+    return dg.Failure(
+        description=str(error),
+        metadata={
+            STEP_KEY: dg.MetadataValue.text(metadata[STEP_KEY]),
+            FINDINGS_KEY: dg.MetadataValue.json(metadata[FINDINGS_KEY]),
+        },
+    )
+
+
+@contextlib.contextmanager
+def reported() -> Iterator[None]:
+    """Re-raise the pipeline's own errors as ``dagster.Failure`` with their findings."""
+    try:
+        yield
+    except PipelineError as exc:
+        raise failure(exc) from exc
+    except LandingError as exc:
+        raise failure(PipelineError(LANDING_STEP, [str(exc)])) from exc
+    except PublishError as exc:
+        raise failure(PipelineError("publish", [str(exc)])) from exc
