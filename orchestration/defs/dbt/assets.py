@@ -23,6 +23,7 @@ from ochre_analytics.config import Settings
 from ochre_analytics.errors import PipelineError
 from ochre_analytics.landing import landing_notes
 from ochre_analytics.publish import record_history
+from ochre_analytics.warehouse import check_build_db
 
 from ..checks.audit import audit, build_settings, prefetch_data_checks, require_passed
 from ..failures import reported
@@ -85,6 +86,7 @@ def _build_dates(
 ) -> Iterator[Any]:
     dates = run_dates(context)
     with progress.step("check landing files"):
+        check_build_db(settings, full_refresh=full_refresh, say=progress.say)
         found = check_landing(settings, full_refresh=full_refresh)
     for line in landing_notes(found, settings.landing_dir):
         progress.say(f"    {line}")
