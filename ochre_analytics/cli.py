@@ -9,7 +9,7 @@ import sys
 from typing import NoReturn
 
 from .config import ConfigError, Settings, parse_as_of
-from .errors import PipelineError
+from .errors import PipelineError, disk_full_line, is_disk_full
 from .lock import WarehouseBusy, hold_warehouse
 from .windows import DEFAULT_PERIOD, leaderboard_windows
 
@@ -119,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BUSY
     except PipelineError as exc:
+        if len(exc.lines) == 1:  # one finding: one line
+            print(f"error: {exc.step} failed, nothing published: {exc.lines[0]}", file=sys.stderr)
+            return EXIT_FAILED
         print(f"error: {exc.step} failed, nothing published:", file=sys.stderr)
         for line in exc.lines:
             print(f"  {line}", file=sys.stderr)
@@ -129,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - one line, no traceback, for every other failure
         if os.environ.get("OCHRE_DEBUG"):
             raise
+        if is_disk_full(exc):
+            line = disk_full_line([str(exc)]) or "disk full: no space left on device"
+            print(f"error: {line}", file=sys.stderr)
+            return EXIT_FAILED
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"error: {type(exc).__name__}: {message} (set OCHRE_DEBUG=1 for a traceback)",
               file=sys.stderr)

@@ -31,6 +31,7 @@ import duckdb
 
 from . import progress
 from .config import HISTORY_TABLES, PUBLISH_TABLES, Settings
+from .warehouse import stale_temp_files
 
 STORAGE_COMPATIBILITY_VERSION = "v1.0.0"
 """DuckDB storage format of the published file: ``v1.0.0`` (storage version 64) is read by
@@ -196,7 +197,9 @@ def publish(
     keep_current = current is not None and current > as_of
     published_date = current if keep_current else as_of
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    for leftover in (tmp, Path(str(tmp) + ".wal")):
+    # this process's own leftovers, and those of publishes whose process is gone (a run
+    # killed while it wrote the file): they are never swapped in
+    for leftover in (tmp, Path(str(tmp) + ".wal"), *stale_temp_files(target.parent)):
         leftover.unlink(missing_ok=True)
     try:
         con = duckdb.connect(

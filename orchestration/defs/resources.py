@@ -24,6 +24,7 @@ from ochre_analytics import progress
 from ochre_analytics.config import Settings
 from ochre_analytics.lock import hold_warehouse
 from ochre_analytics.pipeline import SETTINGS_RESOURCE
+from ochre_analytics.warehouse import remove_leftovers
 
 
 class OchreSettings(dg.ConfigurableResource):
@@ -73,8 +74,8 @@ without them the ``warehouse_lock`` resource makes it wait in its first step."""
 
 class WarehouseHold:
     """The run's hold on its warehouse: the first step that calls :meth:`hold` takes the lock
-    (waiting while another run holds it); the lock is released when the resource is torn
-    down, at the end of the run.
+    (waiting while another run holds it) and removes what interrupted runs left behind; the
+    lock is released when the resource is torn down, at the end of the run.
 
     Taken by the steps, not when the resource is set up: Dagster also sets up a run's
     resources where no step runs (e.g. to load outputs after the run), and those must not
@@ -94,6 +95,8 @@ class WarehouseHold:
             self.settings.warehouse_dir, owner=self.owner, wait=True, on_wait=self._waiting
         ))
         self.held = True
+        for path in remove_leftovers(self.settings):
+            progress.say(f"    removed {path.name}, left behind by an interrupted run")
 
     def release(self) -> None:
         self._stack.close()
