@@ -456,3 +456,45 @@ def _carry_history(con: duckdb.DuckDBPyConnection, history: str, as_of: dt.date)
         )
     return dates
 
+
+def empty_windows_note(settings: Settings, as_of: dt.date) -> str | None:
+    """A line for the run's output when no window of `as_of` holds any activity (an as-of
+    date before the first landed record, or long after the last): the marts are then rows of
+    zeros, which is right but easy to take for a broken run. None when there is activity."""
+    source = settings.warehouse_db
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"attach '{_quote(source)}' as build (read_only)")
+        window, activity = con.execute(
+            "select max(period_days), coalesce(sum(conversations_replied "
+            "+ ai_handled_conversations + csat_responses + nps_responses), 0) "
+            "from build.main.team_kpis where period_days = "
+            "(select max(period_days) from build.main.team_kpis)"
+        ).fetchone()
+        if activity:
+            return None
+        facts = con.execute(
+            "select count(*) from duckdb_tables() where database_name = 'build' "
+            "and table_name = 'fct_conversation_activity'"
+        ).fetchone()[0]
+        first = last = None
+        if facts:
+            first, last = con.execute(
+                "select min(activity_date), max(activity_date) "
+                "from build.main.fct_conversation_activity"
+            ).fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    empty = "every window is empty, so the leaderboard of that date is all zeros"
+    if not facts:
+        return f"no activity in the {window or 0} days to {as_of}: {empty}"
+    if first is None:
+        return f"no landed activity at all as of {as_of}: {empty}"
+    if as_of < first:
+        return f"as of {as_of} is before the first landed activity ({first}): {empty}"
+    return (
+        f"no activity in the {window or 0} days to {as_of} (the last landed activity is on "
+        f"{last}): {empty}"
+    )

@@ -26,6 +26,7 @@ from ochre_analytics import progress
 from ochre_analytics.config import HISTORY_TABLES, PUBLISHED_TABLES, Settings
 from ochre_analytics.pipeline import PUBLISHED_ASSET
 from ochre_analytics.publish import (
+    empty_windows_note,
     publish,
     published_as_of,
     record_history,
@@ -105,6 +106,10 @@ def _publish(
     with progress.step("publish"):
         rows = record_history(audited, as_of)
         path = publish(audited, as_of)
+    note = empty_windows_note(audited, as_of)
+    if note:
+        progress.say(f"warning: {note}")
+        context.log.warning(note)
     for name, count in rows.items():
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(name),
