@@ -65,9 +65,9 @@ def test_only_files_no_run_loaded_are_read(loaded, monkeypatch):
     read: list[str] = []
     real_check = landing_mod._check_readable
 
-    def counting_check(path: Path) -> None:
+    def counting_check(path: Path, repairs_dir: Path | None = None) -> None:
         read.append(f"{path.parent.name}/{path.name}")
-        real_check(path)
+        real_check(path, repairs_dir)
 
     monkeypatch.setattr(landing_mod, "_check_readable", counting_check)
     landing_mod.inspect_landing(landing, build_db=build_db)
