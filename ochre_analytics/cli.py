@@ -9,12 +9,16 @@ import sys
 from typing import NoReturn
 
 from .config import ConfigError, Settings, parse_as_of
-from .errors import PipelineError
+from .errors import PipelineError, disk_full_line, is_disk_full
+from .lock import WarehouseBusy, hold_warehouse
 from .windows import DEFAULT_PERIOD, leaderboard_windows
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BUSY = 75
+"""Another run holds the warehouse (EX_TEMPFAIL of sysexits.h: try again later)."""
+EXIT_INTERRUPTED = 130
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -28,11 +32,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .pipeline import run_pipeline  # Dagster is imported once a run starts
-
     settings = _settings(args)
     as_of = parse_as_of(args.as_of)
-    run_pipeline(settings, as_of, full_refresh=args.full_refresh)
+    # one run per warehouse: taken before anything else, held until the run has ended
+    with hold_warehouse(settings.warehouse_dir, owner="ochre-analytics run"):
+        from .pipeline import run_pipeline  # Dagster is imported once a run starts
+
+        run_pipeline(settings, as_of, full_refresh=args.full_refresh)
     return EXIT_OK
 
 
@@ -109,17 +115,27 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, LandingError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except WarehouseBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except PipelineError as exc:
+        if len(exc.lines) == 1:  # one finding: one line
+            print(f"error: {exc.step} failed, nothing published: {exc.lines[0]}", file=sys.stderr)
+            return EXIT_FAILED
         print(f"error: {exc.step} failed, nothing published:", file=sys.stderr)
         for line in exc.lines:
             print(f"  {line}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("error: interrupted, nothing published", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - one line, no traceback, for every other failure
         if os.environ.get("OCHRE_DEBUG"):
             raise
+        if is_disk_full(exc):
+            line = disk_full_line([str(exc)]) or "disk full: no space left on device"
+            print(f"error: {line}", file=sys.stderr)
+            return EXIT_FAILED
         message = " ".join(str(exc).split()) or type(exc).__name__
         print(f"error: {type(exc).__name__}: {message} (set OCHRE_DEBUG=1 for a traceback)",
               file=sys.stderr)

@@ -146,6 +146,7 @@ def _check_readable(path: Path, repairs_dir: Path | None = None) -> None:
     file itself is never written), so each is one rejected record and the rest loads."""
     if not os.access(path, os.R_OK):
         raise LandingError(f"cannot read landing file {path}: permission denied")
+    faults: dict[int, str] | None = None
     try:
         if path.name.endswith(".parquet"):
             import pyarrow.parquet as pq
@@ -153,14 +154,15 @@ def _check_readable(path: Path, repairs_dir: Path | None = None) -> None:
             pq.read_metadata(path)
         else:
             faults = _json_line_faults(path)
-            if repairs_dir is not None:
-                _write_repair(path, faults, repairs_dir / path.parent.name)
+    except gzip.BadGzipFile as exc:  # its message quotes the file's first bytes
+        raise LandingError(f"cannot read landing file {path}: not a gzip file") from exc
     except (OSError, EOFError, ValueError) as exc:
         raise LandingError(f"cannot read landing file {path}: {exc}") from exc
-    except LandingError:
-        raise
     except Exception as exc:  # pyarrow raises its own error types
         raise LandingError(f"cannot read landing file {path}: {exc}") from exc
+    if faults is not None and repairs_dir is not None:
+        # a failure to write the copy (a full disk) is the warehouse's, not the file's
+        _write_repair(path, faults, repairs_dir / path.parent.name)
 
 
 def _open_lines(path: Path):
@@ -218,17 +220,25 @@ def _check_unchanged(relative: str, path: Path, loaded: LoadedFile) -> None:
 
 
 def _refuse_symlinks_out(landing_dir: Path) -> None:
+    """An entity folder, or a file in one, that is a symlink must lead to an existing path
+    inside the landing folder (the landing folder itself may be a symlink: it is resolved)."""
     root = landing_dir.resolve()
     for entity in ENTITIES:
         folder = landing_dir / entity
         candidates = [folder, *(folder.iterdir() if folder.is_dir() else [])]
         for path in candidates:
-            if path.is_symlink():
-                target = path.resolve()
-                if target != root and root not in target.parents:
-                    raise LandingError(
-                        f"{path} is a symlink to {target}, outside the landing folder: refused"
-                    )
+            if not path.is_symlink():
+                continue
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError) as exc:  # missing target, or a loop (3.11: Runtime)
+                why = "a symlink loop" if "loop" in str(exc).lower() else (
+                    f"a symlink to {os.readlink(path)}, which does not exist")
+                raise LandingError(f"{path} is {why}: refused") from exc
+            if target != root and root not in target.parents:
+                raise LandingError(
+                    f"{path} is a symlink to {target}, outside the landing folder: refused"
+                )
 
 
 def inspect_landing(

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import sys
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -188,6 +190,7 @@ def _execute(
         with (
             open(log_dir / "dagster-run.log", "a") as log,
             contextlib.redirect_stdout(log),
+            _python_logging_to(log),
             dg.partition_loading_context(effective_dt=effective),
             _instance() as instance,
         ):
@@ -204,6 +207,22 @@ def _execute(
     finally:
         if not started:
             progress.finish("start the Dagster run", starting, out)
+
+
+@contextlib.contextmanager
+def _python_logging_to(log: TextIO) -> Iterator[None]:
+    """The warnings libraries log through Python's ``logging`` (with their tracebacks, e.g.
+    a data check that could not write its report) go to the run's log file, not to the
+    terminal: the run's output is the progress lines and one line per finding."""
+    handler = logging.StreamHandler(log)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
 
 
 def _materialized(outcome: dg.ExecuteInProcessResult) -> set[str]:

@@ -29,7 +29,9 @@ from typing import Any
 
 import duckdb
 
+from . import progress
 from .config import HISTORY_TABLES, PUBLISH_TABLES, Settings
+from .warehouse import stale_temp_files
 
 STORAGE_COMPATIBILITY_VERSION = "v1.0.0"
 """DuckDB storage format of the published file: ``v1.0.0`` (storage version 64) is read by
@@ -195,7 +197,9 @@ def publish(
     keep_current = current is not None and current > as_of
     published_date = current if keep_current else as_of
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    for leftover in (tmp, Path(str(tmp) + ".wal")):
+    # this process's own leftovers, and those of publishes whose process is gone (a run
+    # killed while it wrote the file): they are never swapped in
+    for leftover in (tmp, Path(str(tmp) + ".wal"), *stale_temp_files(target.parent)):
         leftover.unlink(missing_ok=True)
     try:
         con = duckdb.connect(
@@ -304,6 +308,13 @@ def record_history(settings: Settings, as_of: dt.date) -> dict[str, int]:
     file on the duckdb target, the Spark export on the spark target). The rows of `as_of`
     are replaced in one transaction, so a rerun of a date is idempotent. Refuses when the
     marts hold another as-of date (e.g. a dbt run in between).
+
+    The build database is derived data and may be lost (deleted, or moved aside as damaged
+    by a full refresh); the history a user has seen is not. So the as-of dates the published
+    file's history holds and the warehouse's does not are carried over from the published
+    file first, in the same transaction (a progress line says how many). When the warehouse
+    holds no history at all and the published file cannot be read, nothing is recorded:
+    recording would start the history anew and the next publish would drop the old one.
     """
     source = settings.warehouse_db
     target = settings.history_db
@@ -331,12 +342,16 @@ def record_history(settings: Settings, as_of: dt.date) -> dict[str, int]:
                     raise PublishError(
                         f"{mart} holds as-of {shown}, not {as_of}: history not recorded"
                     )
+            published = _attach_published_history(con, settings.published_db)
             con.execute("begin transaction")
+            carried: set[dt.date] = set()
             for history, mart in HISTORY_TABLES.items():
                 con.execute(
                     f'create table if not exists main."{history}" as '
                     f'select * from {marts}."{mart}" limit 0'
                 )
+                if history in published:
+                    carried |= _carry_history(con, history, as_of)
                 con.execute(
                     f'delete from main."{history}" where as_of_date = cast(? as date)',
                     [as_of.isoformat()],
@@ -349,6 +364,8 @@ def record_history(settings: Settings, as_of: dt.date) -> dict[str, int]:
                     [as_of.isoformat()],
                 ).fetchone()[0]
             con.execute("commit")
+            if published:
+                con.execute("detach published")
         finally:
             con.close()
     except PublishError:
@@ -356,4 +373,128 @@ def record_history(settings: Settings, as_of: dt.date) -> dict[str, int]:
     except Exception as exc:
         message = re.sub(r"\s+", " ", str(exc)).strip()
         raise PublishError(f"recording history for {as_of} failed: {message}") from exc
+    if carried:
+        first, last = min(carried), max(carried)
+        span = f"{first}" if first == last else f"{first} .. {last}"
+        progress.say(
+            f"    history: {len(carried)} as-of date(s) ({span}) carried over from the "
+            f"published file into {target.name}, which did not hold them"
+        )
     return rows
+
+
+def _attach_published_history(con: duckdb.DuckDBPyConnection, published: Path) -> set[str]:
+    """Attach the published file as ``published`` (read-only); the history tables it holds.
+
+    Raises PublishError when the file exists but cannot be read and the warehouse holds no
+    history of its own (the published file is then the only copy)."""
+    if not published.exists():
+        return set()
+    try:
+        con.execute(f"attach '{_quote(published)}' as published (read_only)")
+    except duckdb.Error as exc:
+        own = con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database() "
+            "and schema_name = 'main' and table_name in ("
+            + ", ".join(_literal(t) for t in HISTORY_TABLES) + ")"
+        ).fetchone()[0]
+        if own:
+            progress.say(f"    warning: the history of {published} was not read (it cannot be "
+                         "opened); the warehouse's own history is kept")
+            return set()
+        message = re.sub(r"\s+", " ", str(exc)).strip()
+        raise PublishError(
+            f"the build database holds no history and the published file {published} cannot "
+            f"be read ({message}): history not recorded, so as not to lose it; move the "
+            "published file aside to start a new history"
+        ) from exc
+    return {
+        name
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() where database_name = 'published' "
+            "and schema_name = 'main'"
+        ).fetchall()
+        if name in HISTORY_TABLES
+    }
+
+
+def _carry_history(con: duckdb.DuckDBPyConnection, history: str, as_of: dt.date) -> set[dt.date]:
+    """Copy the rows of every as-of date the published `history` holds and the warehouse's
+    does not (but `as_of`, recorded next); the dates copied. Columns are matched by name."""
+    own = {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = 'main' and table_name = ?",
+            [history],
+        ).fetchall()
+    }
+    theirs = [
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = 'published' "
+            "and schema_name = 'main' and table_name = ? order by column_index",
+            [history],
+        ).fetchall()
+        if name in own
+    ]
+    if "as_of_date" not in theirs:
+        return set()
+    missing = (
+        f'from published.main."{history}" where as_of_date <> cast(? as date) and as_of_date '
+        f'not in (select distinct as_of_date from main."{history}")'
+    )
+    dates = {
+        d for (d,) in con.execute(f"select distinct as_of_date {missing}", [as_of.isoformat()])
+        .fetchall()
+    }
+    if dates:
+        columns = ", ".join(f'"{c}"' for c in theirs)
+        con.execute(
+            f'insert into main."{history}" ({columns}) select {columns} {missing}',
+            [as_of.isoformat()],
+        )
+    return dates
+
+
+def empty_windows_note(settings: Settings, as_of: dt.date) -> str | None:
+    """A line for the run's output when no window of `as_of` holds any activity (an as-of
+    date before the first landed record, or long after the last): the marts are then rows of
+    zeros, which is right but easy to take for a broken run. None when there is activity."""
+    source = settings.warehouse_db
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"attach '{_quote(source)}' as build (read_only)")
+        window, activity = con.execute(
+            "select max(period_days), coalesce(sum(conversations_replied "
+            "+ ai_handled_conversations + csat_responses + nps_responses), 0) "
+            "from build.main.team_kpis where period_days = "
+            "(select max(period_days) from build.main.team_kpis)"
+        ).fetchone()
+        if activity:
+            return None
+        facts = con.execute(
+            "select count(*) from duckdb_tables() where database_name = 'build' "
+            "and table_name = 'fct_conversation_activity'"
+        ).fetchone()[0]
+        first = last = None
+        if facts:
+            first, last = con.execute(
+                "select min(activity_date), max(activity_date) "
+                "from build.main.fct_conversation_activity"
+            ).fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    empty = "every window is empty, so the leaderboard of that date is all zeros"
+    if not facts:
+        return f"no activity in the {window or 0} days to {as_of}: {empty}"
+    if first is None:
+        return f"no landed activity at all as of {as_of}: {empty}"
+    if as_of < first:
+        return f"as of {as_of} is before the first landed activity ({first}): {empty}"
+    return (
+        f"no activity in the {window or 0} days to {as_of} (the last landed activity is on "
+        f"{last}): {empty}"
+    )

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from .config import ConfigError
+
 TEAM_FRT_ALL_SAMPLES = (
     "Team median first response, all agents' samples",
     "median over every agent's first-response samples",
@@ -88,8 +90,20 @@ def render_leaderboard(published_db: Path, period: int, workspace: str | None = 
             ),
             params,
         ).fetchdf()
+        known = [] if not (workspace and rows.empty) else [
+            r[0] for r in con.execute(
+                "select workspace_id from workspaces union "
+                "select distinct workspace_id from agent_leaderboard order by 1"
+            ).fetchall()
+        ]
     finally:
         con.close()
+    if workspace and rows.empty and workspace not in known:
+        shown = ", ".join(known[:5]) + (f" and {len(known) - 5} more" if len(known) > 5 else "")
+        raise ConfigError(
+            f"no workspace {workspace!r} in the published leaderboard {published_db} "
+            f"(its workspaces: {shown or 'none'})"
+        )
     if rows.empty:
         scope = f" in workspace {workspace}" if workspace else ""
         return f"no leaderboard rows for the {period}-day window{scope}"

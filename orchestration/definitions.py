@@ -21,7 +21,7 @@ from .defs.jobs import build_nightly_job
 from .defs.landing.assets import LANDING_SPECS, landing_observation_sensor
 from .defs.partitions import daily_partitions, partitions_start, schedule_timezone
 from .defs.publish.assets import build_publish_assets
-from .defs.resources import OchreSettings
+from .defs.resources import WAREHOUSE_LOCK, OchreSettings, warehouse_lock
 from .defs.schedules import build_nightly_schedule, deep_checks_weekday
 
 
@@ -46,7 +46,11 @@ def _build(start: dt.date, timezone: str, deep_checks_day: int | None) -> dg.Def
         jobs=[nightly_job],
         schedules=[build_nightly_schedule(nightly_job, partitions_def, deep_checks_day)],
         sensors=[landing_observation_sensor],
-        resources={"dbt": dbt_resource(), SETTINGS_RESOURCE: OchreSettings()},
+        resources={
+            "dbt": dbt_resource(),
+            SETTINGS_RESOURCE: OchreSettings(),
+            WAREHOUSE_LOCK: warehouse_lock,
+        },
     )
 
 

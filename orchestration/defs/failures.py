@@ -3,7 +3,8 @@
 Inside :func:`reported`, a :class:`~ochre_analytics.errors.PipelineError` (and a landing or
 publish error, as the finding of that step) becomes a ``dagster.Failure`` whose metadata
 holds the step and one line per finding: the UI shows them on the failed step, and
-``ochre-analytics run`` reads them back from the run's events and prints them.
+``ochre-analytics run`` reads them back from the run's events and prints them. A full disk
+is one line whatever else it broke (``errors.one_line_if_disk_full``).
 """
 
 from __future__ import annotations
@@ -13,13 +14,21 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from ochre_analytics.errors import FINDINGS_KEY, STEP_KEY, PipelineError
+from ochre_analytics.errors import (
+    FINDINGS_KEY,
+    STEP_KEY,
+    PipelineError,
+    disk_full_line,
+    is_disk_full,
+    one_line_if_disk_full,
+)
 from ochre_analytics.landing import LandingError
 from ochre_analytics.pipeline import LANDING_STEP
 from ochre_analytics.publish import PublishError
 
 
 def failure(error: PipelineError) -> dg.Failure:
+    error = one_line_if_disk_full(error)
     metadata = error.metadata()
     return dg.Failure(
         description=str(error),
@@ -41,3 +50,8 @@ def reported() -> Iterator[None]:
         raise failure(PipelineError(LANDING_STEP, [str(exc)])) from exc
     except PublishError as exc:
         raise failure(PipelineError("publish", [str(exc)])) from exc
+    except OSError as exc:
+        if not is_disk_full(exc):
+            raise
+        line = disk_full_line([str(exc)]) or "disk full: no space left on device"
+        raise failure(PipelineError("run", [line])) from exc

@@ -28,7 +28,7 @@ from ochre_analytics.errors import PipelineError
 
 from ..failures import failure
 from ..partitions import run_dates
-from ..resources import OchreSettings
+from ..resources import WAREHOUSE_POOL, OchreSettings, WarehouseHold
 from .audit import audit, build_settings, validation_paths
 
 CHECK_NAME = "great_expectations"
@@ -143,10 +143,14 @@ def _results(
     specs=CHECK_SPECS,
     name="great_expectations_gate",
     description="Great Expectations suites of the published tables, on the build database.",
+    pool=WAREHOUSE_POOL,
 )
 def great_expectations_gate(
-    context: dg.AssetCheckExecutionContext, ochre: OchreSettings
+    context: dg.AssetCheckExecutionContext,
+    ochre: OchreSettings,
+    warehouse_lock: dg.ResourceParam[WarehouseHold],
 ) -> Iterator[dg.AssetCheckResult]:
+    warehouse_lock.hold()
     settings = ochre.settings()
     as_of = run_dates(context)[-1]
     with progress.step("audit"):

@@ -23,12 +23,13 @@ from ochre_analytics.config import Settings
 from ochre_analytics.errors import PipelineError
 from ochre_analytics.landing import landing_notes
 from ochre_analytics.publish import record_history
+from ochre_analytics.warehouse import check_build_db
 
 from ..checks.audit import audit, build_settings, prefetch_data_checks, require_passed
 from ..failures import reported
 from ..landing.assets import check_landing, landing_observations
 from ..partitions import run_dates
-from ..resources import OchreSettings
+from ..resources import WAREHOUSE_POOL, OchreSettings, WarehouseHold
 from .project import DBT_PROJECT, ensure_manifest
 from .resources import OchreDbtCliResource, build_args, dbt_target_path
 from .results import ProgressPrinter, failures_from_run_results
@@ -59,11 +60,16 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
         dagster_dbt_translator=OchreDbtTranslator(),
+        pool=WAREHOUSE_POOL,
     )
     def ochre_dbt_models(
-        context: dg.AssetExecutionContext, dbt: OchreDbtCliResource, ochre: OchreSettings
+        context: dg.AssetExecutionContext,
+        dbt: OchreDbtCliResource,
+        ochre: OchreSettings,
+        warehouse_lock: dg.ResourceParam[WarehouseHold],
     ) -> Iterator[Any]:
         """dbt build for the run's as-of date(s) (`OCHRE_AS_OF_DATE=... dbt build`)."""
+        warehouse_lock.hold()
         settings = ochre.settings()
         with reported():
             yield from _build_dates(context, dbt, settings, full_refresh=ochre.full_refresh)
@@ -80,6 +86,7 @@ def _build_dates(
 ) -> Iterator[Any]:
     dates = run_dates(context)
     with progress.step("check landing files"):
+        check_build_db(settings, full_refresh=full_refresh, say=progress.say)
         found = check_landing(settings, full_refresh=full_refresh)
     for line in landing_notes(found, settings.landing_dir):
         progress.say(f"    {line}")

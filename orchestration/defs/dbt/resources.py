@@ -7,7 +7,9 @@ reach dbt once, as the environment variables the shipped profile and project rea
 ``DbtCliResource`` hands a child its own process's environment, so the child is started
 through ``env(1)`` (``env -C <warehouse> NAME=value ... dbt build ...``), which sets them and
 the working folder for the child alone. This process's ``os.environ`` is never changed, and
-the command dagster-dbt logs is the complete, repeatable one.
+the command dagster-dbt logs is the complete one. ``env`` itself is started through
+``child.py``, which makes the dbt process die with this one (``kill -9`` of a run included):
+no dbt outlives its run holding the build database's lock.
 
 The working folder is the warehouse, and the profile's build database there is the relative
 ``ochre.duckdb`` (``OCHRE_DUCKDB_PATH``): the profile then reads the same in every
@@ -21,7 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import os
 import shutil
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -38,6 +42,8 @@ from .project import DBT_PROJECT, dbt_executable
 from .results import failures_from_run_results
 
 ENV_PROGRAM = shutil.which("env") or "/usr/bin/env"
+DIE_WITH_PARENT = ["-I", "-S", str(Path(__file__).with_name("child.py"))]
+"""Arguments of this Python that start a program dying with this process (``child.py``)."""
 
 
 class OchreDbtCliResource(DbtCliResource):
@@ -50,8 +56,9 @@ class OchreDbtCliResource(DbtCliResource):
       ``fetch_row_counts`` / ``fetch_column_metadata``, which this project does not use, and
       creating it imports dbt and loads the profile and project in this process.
 
-    ``dbt_executable`` is ``env(1)``; :meth:`invoke` puts the settings, the working folder
-    and the dbt executable (``dbt_path``) in front of the dbt arguments.
+    ``dbt_executable`` is this Python, which runs ``child.py`` (dbt dies with this process);
+    :meth:`invoke` puts that, ``env(1)`` with the settings and the working folder, and the
+    dbt executable (``dbt_path``) in front of the dbt arguments.
     """
 
     dbt_path: str = Field(default_factory=dbt_executable, description="The dbt executable.")
@@ -78,6 +85,9 @@ class OchreDbtCliResource(DbtCliResource):
         # a failure before dbt writes its results must not be read from an older run's file
         (target_path / "run_results.json").unlink(missing_ok=True)
         child = [
+            *DIE_WITH_PARENT,
+            str(os.getpid()),
+            ENV_PROGRAM,
             "-C",
             str(settings.warehouse_dir),
             *(f"{name}={value}" for name, value in settings.dbt_env(as_of).items()),
@@ -95,7 +105,7 @@ def dbt_resource() -> OchreDbtCliResource:
     return OchreDbtCliResource(
         project_dir=DBT_PROJECT,
         profiles_dir=str(DBT_PROJECT.profiles_dir),
-        dbt_executable=ENV_PROGRAM,
+        dbt_executable=sys.executable,
     )
 
 

@@ -25,13 +25,18 @@ import duckdb
 from ochre_analytics import progress
 from ochre_analytics.config import HISTORY_TABLES, PUBLISHED_TABLES, Settings
 from ochre_analytics.pipeline import PUBLISHED_ASSET
-from ochre_analytics.publish import publish, published_as_of, record_history
+from ochre_analytics.publish import (
+    empty_windows_note,
+    publish,
+    published_as_of,
+    record_history,
+)
 
 from ..checks.assets import gate_passed_in_run
 from ..checks.audit import audit, build_settings, require_passed
 from ..failures import reported
 from ..partitions import run_dates
-from ..resources import OchreSettings
+from ..resources import WAREHOUSE_POOL, OchreSettings, WarehouseHold
 
 PUBLISH_NODE = "publish_leaderboard"
 PUBLISHED_KEY = dg.AssetKey(PUBLISHED_ASSET)
@@ -75,10 +80,14 @@ def build_publish_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDe
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
         description="Record the history rows of the as-of date and publish the leaderboard file.",
+        pool=WAREHOUSE_POOL,
     )
     def publish_leaderboard(
-        context: dg.AssetExecutionContext, ochre: OchreSettings
+        context: dg.AssetExecutionContext,
+        ochre: OchreSettings,
+        warehouse_lock: dg.ResourceParam[WarehouseHold],
     ) -> Iterator[dg.MaterializeResult]:
+        warehouse_lock.hold()
         settings = ochre.settings()
         with reported():
             yield from _publish(context, settings, run_dates(context)[-1])
@@ -97,6 +106,10 @@ def _publish(
     with progress.step("publish"):
         rows = record_history(audited, as_of)
         path = publish(audited, as_of)
+    note = empty_windows_note(audited, as_of)
+    if note:
+        progress.say(f"warning: {note}")
+        context.log.warning(note)
     for name, count in rows.items():
         yield dg.MaterializeResult(
             asset_key=dg.AssetKey(name),
