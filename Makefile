@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= data
 export OCHRE_LANDING_DIR ?= $(CURDIR)/$(DEMO_DIR)/landing
 export OCHRE_WAREHOUSE_DIR ?= $(CURDIR)/$(DEMO_DIR)/warehouse
+DAGSTER_PORT ?= 3000
 
 # A separate DuckDB 1.1.3 install (BI tools bundle a 1.x): the tests open the published
 # file with it (tests/test_bi.py, tests/duckdb_reader.py).
@@ -58,11 +59,14 @@ lint: install-test
 	mkdir -p target/lint-warehouse
 	OCHRE_WAREHOUSE_DIR=$(CURDIR)/target/lint-warehouse $(BIN)/sqlfluff lint dbt_project/models
 
-## make dev: Dagster UI on the demo data (http://127.0.0.1:3000)
+## make dev: Dagster UI on the demo data (http://127.0.0.1:$(DAGSTER_PORT)), on the warehouse's
+## Dagster instance ($DAGSTER_HOME, else <warehouse>/dagster), where `ochre-analytics run` and
+## so `make demo` record their runs.
+## Ctrl-C stops it and everything it started (orchestration/dev.py).
 dev: install
 	@if [ ! -d "$(OCHRE_LANDING_DIR)/messages" ]; then \
 		$(BIN)/ochre-analytics demo-data --out "$(OCHRE_LANDING_DIR)"; fi
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m orchestration.definitions
+	$(BIN)/python -m orchestration.dev --port $(DAGSTER_PORT)
 
 ## make bench: benchmark against the one-query floor (prints a table, writes benchmarks/results.json)
 bench: install
@@ -73,4 +77,4 @@ bench-l: install
 	$(BIN)/python -m benchmarks.run --scales L --repeat 1 --results benchmarks/results-L.json
 
 clean:
-	rm -rf data target logs .pytest_cache .dagster_home
+	rm -rf data target logs .pytest_cache

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -135,13 +134,14 @@ def _check_partitions(job: dg.JobDefinition, as_of: dt.date) -> None:
         )
 
 
-def _instance() -> Any:
-    """The Dagster instance of $DAGSTER_HOME (runs show up in the UI), else an ephemeral one."""
+def _instance(settings: Settings) -> Any:
+    """The warehouse's Dagster instance, the one ``make dev`` serves (``DAGSTER_HOME``, else
+    ``<warehouse>/dagster``, with the repository's ``dagster.yaml``): every run shows in the UI."""
     from dagster import DagsterInstance
 
-    if os.environ.get("DAGSTER_HOME"):
-        return DagsterInstance.get()
-    return DagsterInstance.ephemeral()
+    from .config import prepare_dagster_home
+
+    return DagsterInstance.from_config(str(prepare_dagster_home(settings.warehouse_dir)))
 
 
 def _execute(
@@ -189,7 +189,7 @@ def _execute(
             open(log_dir / "dagster-run.log", "a") as log,
             contextlib.redirect_stdout(log),
             dg.partition_loading_context(effective_dt=effective),
-            _instance() as instance,
+            _instance(settings) as instance,
         ):
             print(f"--- {dt.datetime.now(dt.UTC).isoformat()} as of {start}..{end}", file=log)
             instance.add_event_listener(run_id, on_event)
