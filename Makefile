@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+LINT_VENV := .venv-lint
+LINT := $(LINT_VENV)/bin
 DEMO_DIR ?= data
 export OCHRE_LANDING_DIR ?= $(CURDIR)/$(DEMO_DIR)/landing
 export OCHRE_WAREHOUSE_DIR ?= $(CURDIR)/$(DEMO_DIR)/warehouse
@@ -26,6 +28,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,spark]'
 	touch $(VENV)/.installed $@
+
+# make lint: the dependency group `lint` alone (pyproject.toml), in a venv of its own, so a
+# first `make lint` installs neither the project nor Spark and Playwright.
+$(LINT_VENV)/.installed: pyproject.toml
+	rm -rf $(LINT_VENV)
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LINT_VENV)/bin/pip install --quiet --group lint
+	touch $@
 
 $(DUCKDB_OLD_VENV)/.installed: Makefile
 	rm -rf $(DUCKDB_OLD_VENV)
@@ -53,11 +64,11 @@ test: install-test duckdb113
 
 ## make lint: ruff (Python), import contracts (lint-imports: no cycles, orchestration on top),
 ## sqlfluff (dbt models, duckdb dialect)
-lint: install-test
-	$(BIN)/ruff check .
-	$(BIN)/lint-imports
+lint: $(LINT_VENV)/.installed
+	$(LINT)/ruff check .
+	cd $(CURDIR) && PYTHONPATH=$(CURDIR) $(LINT)/lint-imports
 	mkdir -p target/lint-warehouse
-	OCHRE_WAREHOUSE_DIR=$(CURDIR)/target/lint-warehouse $(BIN)/sqlfluff lint dbt_project/models
+	OCHRE_WAREHOUSE_DIR=$(CURDIR)/target/lint-warehouse $(LINT)/sqlfluff lint dbt_project/models
 
 ## make dev: Dagster UI on the demo data (http://127.0.0.1:$(DAGSTER_PORT)), on the warehouse's
 ## Dagster instance ($DAGSTER_HOME, else <warehouse>/dagster), where `ochre-analytics run` and
