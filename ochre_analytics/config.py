@@ -116,7 +116,7 @@ _FROM_ENV = {
 }
 """Each setting's environment variable and default, read only for settings not given."""
 
-DAGSTER_YAML = PROJECT_DIR / "dagster.yaml"
+DAGSTER_YAML = PROJECT_DIR / "orchestration" / "dagster.yaml"
 """The Dagster instance settings of the repository (copied into each ``DAGSTER_HOME``)."""
 
 DAGSTER_HOME_DIR = "dagster"
