@@ -117,3 +117,25 @@ def test_the_sensor_is_in_the_code_location_and_on_by_default():
     sensor = build_definitions().resolve_sensor_def(SENSOR_NAME)
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert sensor.sensor_type.value == "RUN_STATUS"  # a run-failure sensor
+
+
+def test_a_sensor_tick_alerts_the_failed_run_of_the_cli(failed_run, receiver, monkeypatch):
+    """The daemon's way: a tick over the instance's run history from the start. The CLI's
+    in-process run belongs to no code location; the sensor watches all of the instance."""
+    from dagster._core.definitions.run_status_sensor_definition import RunStatusSensorCursor
+
+    from orchestration.definitions import build_definitions
+
+    home, _landing = failed_run
+    url, received = receiver
+    monkeypatch.setenv("OCHRE_ALERT_WEBHOOK_URL", url)
+    cursor = RunStatusSensorCursor(record_id=0, update_timestamp=None, record_timestamp=None)
+    with dg.DagsterInstance.from_config(home) as instance:
+        (run,) = instance.get_runs()
+        context = dg.build_sensor_context(
+            instance=instance, cursor=cursor.to_json(),
+            repository_def=build_definitions().get_repository_def(),
+        )
+        run_failure_alert.evaluate_tick(context)
+    assert [alert["json"]["run_id"] for alert in received] == [run.run_id]
+    assert received[0]["json"]["trigger"] == "cli"

@@ -1,7 +1,8 @@
 """A failed run posts an alert to a webhook: ``OCHRE_ALERT_WEBHOOK_URL``.
 
-The sensor ``ochre_run_failure_alert`` (on by default in ``make dev``) watches the runs of
-the code location; for each failed one it POSTs one JSON object to the URL: ``text`` (one
+The sensor ``ochre_run_failure_alert`` (on by default in ``make dev``) watches every run of
+the warehouse's instance, the CLI's included; for each failed one it POSTs one JSON object to
+the URL: ``text`` (one
 line, what Slack-style incoming webhooks show), the run id, job, partition (the as-of
 date) or range, the failed steps, and the findings the steps reported (the lines
 ``ochre-analytics run`` prints: ``orchestration/defs/failures.py``), with a link to the
@@ -93,6 +94,9 @@ def post_json(url: str, payload: dict[str, Any]) -> int:
 @dg.run_failure_sensor(
     name=SENSOR_NAME,
     default_status=dg.DefaultSensorStatus.RUNNING,
+    # the runs `ochre-analytics run` executes in-process belong to no code location: watch
+    # every failed run of the warehouse's instance (it serves this code location only)
+    monitor_all_code_locations=True,
     description=(
         f"Posts a JSON alert for every failed run to ${WEBHOOK_ENV} (no alert when unset)."
     ),
