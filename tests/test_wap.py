@@ -214,7 +214,7 @@ def test_failed_check_is_visible_in_the_dagster_run(wap):
     with dg.DagsterInstance.from_config(str(wap["dagster_home"])) as instance:
         [run] = instance.get_runs()
         assert run.is_failure
-        key = dg.AssetCheckKey(dg.AssetKey("rejected_records"), "great_expectations")
+        key = dg.AssetCheckKey(dg.AssetKey("landing_file_loads"), "great_expectations")
         [execution] = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)
         evaluation = execution.event.dagster_event.event_specific_data
         assert evaluation.passed is False

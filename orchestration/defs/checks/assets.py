@@ -41,7 +41,7 @@ CHECK_SPECS = [
         description=(
             f"Great Expectations suite of {table} (data_checks): schema, keys, ranges, "
             "consistency, freshness for the as-of date"
-            + (", rejected share per entity under the threshold" if table == "rejected_records"
+            + (", rejected share per entity under the threshold" if table == "landing_file_loads"
                else "")
             + ". Blocks the publish."
         ),
