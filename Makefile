@@ -3,9 +3,12 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+LINT_VENV := .venv-lint
+LINT := $(LINT_VENV)/bin
 DEMO_DIR ?= data
 export OCHRE_LANDING_DIR ?= $(CURDIR)/$(DEMO_DIR)/landing
 export OCHRE_WAREHOUSE_DIR ?= $(CURDIR)/$(DEMO_DIR)/warehouse
+DAGSTER_PORT ?= 3000
 
 # A separate DuckDB 1.1.3 install (BI tools bundle a 1.x): the tests open the published
 # file with it (tests/test_bi.py, tests/duckdb_reader.py).
@@ -25,6 +28,15 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,spark]'
 	touch $(VENV)/.installed $@
+
+# make lint: the dependency group `lint` alone (pyproject.toml), in a venv of its own, so a
+# first `make lint` installs neither the project nor Spark and Playwright.
+$(LINT_VENV)/.installed: pyproject.toml
+	rm -rf $(LINT_VENV)
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LINT_VENV)/bin/pip install --quiet --group lint
+	touch $@
 
 $(DUCKDB_OLD_VENV)/.installed: Makefile
 	rm -rf $(DUCKDB_OLD_VENV)
@@ -52,17 +64,20 @@ test: install-test duckdb113
 
 ## make lint: ruff (Python), import contracts (lint-imports: no cycles, orchestration on top),
 ## sqlfluff (dbt models, duckdb dialect)
-lint: install-test
-	$(BIN)/ruff check .
-	$(BIN)/lint-imports
+lint: $(LINT_VENV)/.installed
+	$(LINT)/ruff check .
+	cd $(CURDIR) && PYTHONPATH=$(CURDIR) $(LINT)/lint-imports
 	mkdir -p target/lint-warehouse
-	OCHRE_WAREHOUSE_DIR=$(CURDIR)/target/lint-warehouse $(BIN)/sqlfluff lint dbt_project/models
+	OCHRE_WAREHOUSE_DIR=$(CURDIR)/target/lint-warehouse $(LINT)/sqlfluff lint dbt_project/models
 
-## make dev: Dagster UI on the demo data (http://127.0.0.1:3000)
+## make dev: Dagster UI on the demo data (http://127.0.0.1:$(DAGSTER_PORT)), on the warehouse's
+## Dagster instance ($DAGSTER_HOME, else <warehouse>/dagster), where `ochre-analytics run` and
+## so `make demo` record their runs.
+## Ctrl-C stops it and everything it started (orchestration/dev.py).
 dev: install
 	@if [ ! -d "$(OCHRE_LANDING_DIR)/messages" ]; then \
 		$(BIN)/ochre-analytics demo-data --out "$(OCHRE_LANDING_DIR)"; fi
-	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m orchestration.definitions
+	$(BIN)/python -m orchestration.dev --port $(DAGSTER_PORT)
 
 ## make bench: benchmark against the one-query floor (prints a table, writes benchmarks/results.json)
 bench: install
@@ -73,4 +88,4 @@ bench-l: install
 	$(BIN)/python -m benchmarks.run --scales L --repeat 1 --results benchmarks/results-L.json
 
 clean:
-	rm -rf data target logs .pytest_cache .dagster_home
+	rm -rf data target logs .pytest_cache

@@ -29,9 +29,11 @@ from typing import Any
 
 import great_expectations.expectations as gxe
 import pandas as pd
+import yaml
 from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.row_conditions import Column
 
+from ochre_analytics.config import PROJECT_DIR
 from ochre_analytics.landing import ENTITIES
 from ochre_analytics.windows import leaderboard_windows
 
@@ -87,96 +89,49 @@ class TableContract:
         return "as_of_date" in self.column_names
 
 
-def _cols(spec: str) -> tuple[tuple[str, str], ...]:
-    """``"a VARCHAR, b BIGINT"`` -> ``(("a", "VARCHAR"), ("b", "BIGINT"))``."""
-    pairs = (item.split() for item in spec.split(","))
-    return tuple((name, type_) for name, type_ in pairs)
+MARTS_DIR = PROJECT_DIR / "dbt_project" / "models" / "marts"
+"""The published marts' YAML: their enforced dbt contracts are the column contracts."""
 
-
-CONTRACTS: dict[str, TableContract] = {
-    c.name: c
-    for c in (
-        TableContract(
-            "agent_leaderboard",
-            _cols(
-                "workspace_id VARCHAR, as_of_date DATE, period_days INTEGER, agent_id VARCHAR,"
-                " agent_name VARCHAR, agent_role VARCHAR, agent_status VARCHAR,"
-                " conversations_handled BIGINT, replies_sent BIGINT,"
-                " first_response_samples BIGINT, median_first_response_seconds DOUBLE,"
-                " csat_responses BIGINT, csat_avg DOUBLE, ai_draft_sent_replies BIGINT,"
-                " ai_draft_edited_replies BIGINT, scratch_replies BIGINT,"
-                " ai_assisted_reply_pct DOUBLE, mentions_received BIGINT,"
-                " prev_conversations_handled BIGINT, team_median_first_response_seconds DOUBLE,"
-                " team_csat_avg DOUBLE, team_ai_assisted_reply_pct DOUBLE,"
-                " team_median_conversations_handled DOUBLE, load_quadrant VARCHAR"
-            ),
-            ("workspace_id", "as_of_date", "period_days", "agent_id"),
-        ),
-        TableContract(
-            "team_kpis",
-            _cols(
-                "workspace_id VARCHAR, as_of_date DATE, period_days INTEGER,"
-                " conversations_replied BIGINT, ai_handled_conversations BIGINT,"
-                " ai_handled_pct DOUBLE, median_first_response_seconds DOUBLE,"
-                " csat_avg DOUBLE, csat_responses BIGINT, nps DOUBLE, nps_responses BIGINT,"
-                " prev_conversations_replied BIGINT"
-            ),
-            ("workspace_id", "as_of_date", "period_days"),
-        ),
-        TableContract(
-            "agent_daily_activity",
-            _cols(
-                "workspace_id VARCHAR, as_of_date DATE, agent_id VARCHAR, activity_date DATE,"
-                " conversations_handled BIGINT, replies_sent BIGINT,"
-                " first_response_samples BIGINT, median_first_response_seconds DOUBLE,"
-                " csat_responses BIGINT, csat_score_sum BIGINT, ai_draft_sent_replies BIGINT,"
-                " ai_draft_edited_replies BIGINT, scratch_replies BIGINT,"
-                " mentions_received BIGINT"
-            ),
-            ("agent_id", "activity_date"),
-        ),
-        TableContract(
-            "agent_low_csat_conversations",
-            _cols(
-                "workspace_id VARCHAR, as_of_date DATE, agent_id VARCHAR,"
-                " conversation_id VARCHAR, score INTEGER, submitted_at TIMESTAMPTZ,"
-                " submitted_date DATE"
-            ),
-            ("agent_id", "conversation_id"),
-        ),
-        TableContract(
-            "agents",
-            _cols(
-                "agent_id VARCHAR, workspace_id VARCHAR, agent_name VARCHAR,"
-                " agent_role VARCHAR, agent_status VARCHAR"
-            ),
-            ("agent_id",),
-        ),
-        TableContract(
-            "workspaces",
-            _cols("workspace_id VARCHAR, workspace_name VARCHAR, timezone VARCHAR"),
-            ("workspace_id",),
-        ),
-        # No grain in the contract: one row per rejected record, possibly several per line.
-        TableContract(
-            "rejected_records",
-            _cols(
-                "entity VARCHAR, source_file VARCHAR, line_number BIGINT,"
-                " record_id VARCHAR, reason VARCHAR"
-            ),
-        ),
-        TableContract(
-            "landing_file_loads",
-            _cols(
-                "entity VARCHAR, source_file VARCHAR, load_status VARCHAR,"
-                " file_size_bytes BIGINT, file_modified_at TIMESTAMPTZ, loaded_at TIMESTAMPTZ,"
-                " records_read BIGINT, records_current BIGINT, records_superseded BIGINT,"
-                " records_rejected BIGINT"
-            ),
-            ("source_file",),
-        ),
-    )
+CONTRACT_TYPES = {
+    "string": "VARCHAR",
+    "integer": "INTEGER",
+    "bigint": "BIGINT",
+    "double": "DOUBLE",
+    "date": "DATE",
+    "timestamptz": "TIMESTAMPTZ",
 }
+"""A contract's ``data_type`` (as both adapters read it: macros/spark/contracts.sql) -> the
+DuckDB type of the column in the build database and the published file."""
+
+GRAINS: dict[str, tuple[str, ...]] = {
+    "agent_leaderboard": ("workspace_id", "as_of_date", "period_days", "agent_id"),
+    "team_kpis": ("workspace_id", "as_of_date", "period_days"),
+    "agent_daily_activity": ("agent_id", "activity_date"),
+    "agent_low_csat_conversations": ("agent_id", "conversation_id"),
+    "agents": ("agent_id",),
+    "workspaces": ("workspace_id",),
+    # No grain: one row per rejected record, possibly several per line.
+    "rejected_records": (),
+    "landing_file_loads": ("source_file",),
+}
+"""The published tables, in published order, with their grain."""
+
+
+def mart_contract(table: str) -> TableContract:
+    """The enforced dbt contract of the mart `table` (its YAML): columns in order, types."""
+    doc = yaml.safe_load((MARTS_DIR / f"{table}.yml").read_text())
+    (model,) = [m for m in doc["models"] if m["name"] == table]
+    if not ((model.get("config") or {}).get("contract") or {}).get("enforced"):
+        raise ValueError(f"{table}: the mart YAML has no enforced contract")
+    columns = tuple(
+        (column["name"], CONTRACT_TYPES[str(column["data_type"]).strip().lower()])
+        for column in model["columns"]
+    )
+    return TableContract(table, columns, GRAINS[table])
+
+
+CONTRACTS: dict[str, TableContract] = {table: mart_contract(table) for table in GRAINS}
+"""Every published table's column contract, read from its dbt contract (defined once)."""
 
 PUBLISHED_TABLES: tuple[str, ...] = tuple(CONTRACTS)
 

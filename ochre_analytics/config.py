@@ -116,6 +116,42 @@ _FROM_ENV = {
 }
 """Each setting's environment variable and default, read only for settings not given."""
 
+DAGSTER_YAML = PROJECT_DIR / "orchestration" / "dagster.yaml"
+"""The Dagster instance settings of the repository (copied into each ``DAGSTER_HOME``)."""
+
+DAGSTER_HOME_DIR = "dagster"
+"""The Dagster instance's folder inside the warehouse folder, when ``DAGSTER_HOME`` is unset."""
+
+_COPIED_MARK = "# copied from the repository's dagster.yaml by ochre-analytics: edits are lost\n"
+
+
+def dagster_home(warehouse_dir: Path) -> Path:
+    """The Dagster instance of a warehouse: ``DAGSTER_HOME``, else ``<warehouse>/dagster``.
+
+    ``ochre-analytics run`` records its runs there, and ``make dev`` (the UI, the schedule,
+    the sensors) serves the same instance, so every run of the warehouse shows in the UI.
+    """
+    raw = os.environ.get("DAGSTER_HOME") or ""
+    return Path(raw).expanduser().resolve() if raw else warehouse_dir / DAGSTER_HOME_DIR
+
+
+def prepare_dagster_home(warehouse_dir: Path) -> Path:
+    """:func:`dagster_home`, created, with the repository's ``dagster.yaml`` in it.
+
+    A ``dagster.yaml`` that is not a copy of ours (marked by its first line) is left alone;
+    a copy is brought up to date."""
+    home = dagster_home(warehouse_dir)
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    wanted = _COPIED_MARK + DAGSTER_YAML.read_text()
+    current = target.read_text() if target.exists() else None
+    if current is None or (current != wanted and current.startswith(_COPIED_MARK)):
+        partial = target.with_name(f".dagster.yaml.{os.getpid()}")
+        partial.write_text(wanted)
+        os.replace(partial, target)
+    return home
+
+
 DUCKDB_FILE = "ochre.duckdb"
 """The build database's file name inside the warehouse folder."""
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
 import sys
 import uuid
 from collections.abc import Iterator
@@ -137,13 +136,14 @@ def _check_partitions(job: dg.JobDefinition, as_of: dt.date) -> None:
         )
 
 
-def _instance() -> Any:
-    """The Dagster instance of $DAGSTER_HOME (runs show up in the UI), else an ephemeral one."""
+def _instance(settings: Settings) -> Any:
+    """The warehouse's Dagster instance, the one ``make dev`` serves (``DAGSTER_HOME``, else
+    ``<warehouse>/dagster``, with the repository's ``dagster.yaml``): every run shows in the UI."""
     from dagster import DagsterInstance
 
-    if os.environ.get("DAGSTER_HOME"):
-        return DagsterInstance.get()
-    return DagsterInstance.ephemeral()
+    from .config import prepare_dagster_home
+
+    return DagsterInstance.from_config(str(prepare_dagster_home(settings.warehouse_dir)))
 
 
 def _execute(
@@ -192,7 +192,7 @@ def _execute(
             contextlib.redirect_stdout(log),
             _python_logging_to(log),
             dg.partition_loading_context(effective_dt=effective),
-            _instance() as instance,
+            _instance(settings) as instance,
         ):
             print(f"--- {dt.datetime.now(dt.UTC).isoformat()} as of {start}..{end}", file=log)
             instance.add_event_listener(run_id, on_event)

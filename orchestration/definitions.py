@@ -14,10 +14,13 @@ import dagster as dg
 
 from ochre_analytics.pipeline import SETTINGS_RESOURCE
 
+from .defs.alerts import run_failure_alert
 from .defs.checks.assets import great_expectations_gate
 from .defs.dbt.assets import build_dbt_assets
+from .defs.dbt.owners import with_owners
 from .defs.dbt.resources import dbt_resource
-from .defs.jobs import build_nightly_job
+from .defs.freshness import with_freshness
+from .defs.jobs import build_nightly_job, retry_delay_seconds
 from .defs.landing.assets import LANDING_SPECS, landing_observation_sensor
 from .defs.partitions import daily_partitions, partitions_start, schedule_timezone
 from .defs.publish.assets import build_publish_assets
@@ -28,24 +31,34 @@ from .defs.schedules import build_nightly_schedule, deep_checks_weekday
 def build_definitions(start: dt.date | None = None, timezone: str | None = None) -> dg.Definitions:
     """Every definition. `start` / `timezone` override the partitions' configured first date
     (``OCHRE_PARTITIONS_START``) and timezone (``OCHRE_SCHEDULE_TIMEZONE``); the weekly deep
-    checks' day is ``OCHRE_DEEP_CHECKS_WEEKDAY``."""
+    checks' day is ``OCHRE_DEEP_CHECKS_WEEKDAY``, the retries' first delay
+    ``OCHRE_RETRY_DELAY_SECONDS``."""
     return _build(
-        start or partitions_start(), timezone or schedule_timezone(), deep_checks_weekday()
+        start or partitions_start(),
+        timezone or schedule_timezone(),
+        deep_checks_weekday(),
+        retry_delay_seconds(),
     )
 
 
 @functools.cache
-def _build(start: dt.date, timezone: str, deep_checks_day: int | None) -> dg.Definitions:
+def _build(
+    start: dt.date, timezone: str, deep_checks_day: int | None, retry_delay: float
+) -> dg.Definitions:
     partitions_def = daily_partitions(start, timezone)
     dbt_assets = build_dbt_assets(partitions_def)
     publish_assets = build_publish_assets(partitions_def)
-    nightly_job = build_nightly_job(dbt_assets, publish_assets)
+    nightly_job = build_nightly_job(dbt_assets, publish_assets, retry_delay)
+    assets = dg.map_asset_specs(
+        lambda spec: with_freshness(with_owners(spec), timezone),
+        [*LANDING_SPECS, dbt_assets, publish_assets],
+    )
     return dg.Definitions(
-        assets=[*LANDING_SPECS, dbt_assets, publish_assets],
+        assets=assets,
         asset_checks=[great_expectations_gate],
         jobs=[nightly_job],
         schedules=[build_nightly_schedule(nightly_job, partitions_def, deep_checks_day)],
-        sensors=[landing_observation_sensor],
+        sensors=[landing_observation_sensor, run_failure_alert],
         resources={
             "dbt": dbt_resource(),
             SETTINGS_RESOURCE: OchreSettings(),

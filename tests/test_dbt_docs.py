@@ -68,6 +68,7 @@ def dbt_docs(tmp_path_factory):
     build_results = json.loads((target / "run_results.json").read_text())["results"]
     generate = run_dbt(["docs", "generate"], tmp)
     return {
+        "tmp": tmp,
         "build": build,
         "build_results": build_results,
         "generate": generate,
@@ -160,3 +161,40 @@ def test_exposures_depend_on_published_tables(dbt_docs):
     for exposure in exposures.values():
         assert exposure["owner"].get("email")
         assert set(exposure["depends_on"]["nodes"]) <= published
+
+
+def _freshness_of(event: dict) -> str:
+    import re
+
+    match = re.search(r"freshness of (landing\.\w+)", event["msg"])
+    assert match, event
+    return match.group(1)
+
+
+def test_source_freshness_reads_the_load_log(dbt_docs):
+    """`dbt source freshness`: each landing entity's newest loaded file, by the load log's
+    loaded_at; warn after 26 hours, error after 50; the optional nps_responses has none.
+    (Runs last: it back-dates the load log of this module's warehouse.)"""
+    import duckdb
+
+    tmp = dbt_docs["tmp"]
+    code, events = run_dbt(["source", "freshness"], tmp)
+    assert problems(events) == [] and code == 0
+    fresh = sorted(_freshness_of(e) for e in events if e.get("name") == "LogFreshnessResult")
+    assert fresh == [f"landing.{e}" for e in (
+        "agents", "conversations", "csat_responses", "mentions", "messages", "workspaces")]
+    con = duckdb.connect(str(tmp / "warehouse" / "ochre.duckdb"))
+    try:
+        con.execute("update int_landing_files set loaded_at = now() - interval 30 hour "
+                    "where entity = 'messages'")
+        con.execute("update int_landing_files set loaded_at = now() - interval 60 hour "
+                    "where entity = 'workspaces'")
+    finally:
+        con.close()
+    code, events = run_dbt(["source", "freshness"], tmp)
+    assert code != 0
+    results = {_freshness_of(e): e["level"] for e in events
+               if e.get("name") == "LogFreshnessResult"}
+    assert results["landing.messages"] == "warn"
+    assert results["landing.workspaces"] == "error"
+    assert results["landing.agents"] == "info"

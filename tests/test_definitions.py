@@ -112,3 +112,139 @@ def test_job_is_partitioned_daily_with_single_run_backfills(loaded):
             assert node.backfill_policy == dg.BackfillPolicy.single_run(), node.key
     assert defs.resolve_schedule_def("ochre_nightly_schedule").job_name == "ochre_nightly"
     assert defs.resolve_sensor_def("landing_observations") is not None
+
+
+# -- owners, check descriptions, freshness, retries ------------------------------------------
+
+
+def test_every_asset_has_the_owner_the_dbt_project_names_once(loaded):
+    """dbt's meta.owner (every model, seed, source), the dbt group's owner and the exposures'
+    owners agree, and every Dagster asset shows that owner."""
+    from orchestration.defs.dbt.project import DBT_PROJECT
+
+    _defs, repo, _job = loaded
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    (group,) = manifest["groups"].values()
+    owner = group["owner"]["email"]
+    assert owner == "analytics@ochre.example"
+    nodes = [n for n in manifest["nodes"].values() if n["resource_type"] in ("model", "seed")]
+    assert {n["config"]["meta"]["owner"] for n in nodes} == {owner}
+    assert {n["group"] for n in nodes} == {group["name"]}
+    assert {s["config"]["meta"]["owner"] for s in manifest["sources"].values()} == {owner}
+    assert {e["owner"]["email"] for e in manifest["exposures"].values()} == {owner}
+    owners = {node.key.to_user_string(): node.owners for node in repo.asset_graph.asset_nodes}
+    assert {k: v for k, v in owners.items() if v != [owner]} == {}
+
+
+def test_dbt_access_marts_public_staging_and_intermediate_protected():
+    from orchestration.defs.dbt.project import DBT_PROJECT
+
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    access = {}
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model":
+            access.setdefault(node["fqn"][1], set()).add(node["access"])
+    assert access == {"staging": {"protected"}, "intermediate": {"protected"},
+                      "marts": {"public"}}
+
+
+def test_every_dbt_test_is_a_described_asset_check(loaded):
+    """No dbt test falls back to an observation (a singular test reading several models names
+    its asset in meta.dagster.ref), and every check says what it asserts."""
+    from orchestration.defs.dbt.project import DBT_PROJECT
+
+    _defs, repo, _job = loaded
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    tests = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
+    graph = repo.asset_graph
+    specs = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    assert tests <= set(specs)
+    assert [name for name, spec in specs.items() if not (spec.description or "").strip()] == []
+    assert specs["not_null_agent_leaderboard_agent_id"].description == (
+        "dbt test not_null: `agent_id` is never null."
+    )
+    assert specs["accepted_values_agent_leaderboard_period_days__False__7__14__30__90"] \
+        .description == "dbt test accepted_values: `period_days` is one of: 7, 14, 30, 90."
+    cover = specs["assert_published_tables_cover_the_run"]
+    assert cover.asset_key == dg.AssetKey("agent_leaderboard")
+    assert cover.description.startswith("Coverage of the as-of date D")
+    assert dg.AssetKey("team_kpis") in {dep.asset_key for dep in cover.additional_deps}
+    # the checks of the published marts are the ones every build runs (none is `deep`)
+    deep = {n["name"] for n in manifest["nodes"].values()
+            if n["resource_type"] == "test" and "deep" in n["tags"]}
+    for table in PUBLISHED_TABLES:
+        on_mart = {key.name for key in graph.asset_check_keys
+                   if key.asset_key == dg.AssetKey(table)}
+        assert on_mart & deep == set(), table
+
+
+def test_the_job_retries_transient_failures_only(loaded):
+    from orchestration.defs.failures import TransientPipelineError, failure
+
+    _defs, _repo, job = loaded
+    policy = job._op_retry_policy  # noqa: SLF001 - the job-wide policy define_asset_job set
+    assert policy.max_retries == 2
+    assert policy.delay == 30
+    assert policy.backoff == dg.Backoff.EXPONENTIAL
+    from ochre_analytics.errors import PipelineError
+
+    assert failure(PipelineError("audit", ["agents, agent_id, unique, 2 dupes"])) \
+        .allow_retries is False
+    assert failure(TransientPipelineError("build", ["IO Error: Could not set lock"])) \
+        .allow_retries is True
+
+
+def test_a_publish_older_than_the_schedule_allows_fails_its_freshness(tmp_path):
+    """published_leaderboard and the marts must materialize between the 02:00 tick and 06:00
+    (UTC by default); after 06:00 without a publish that day their freshness fails, and the
+    next publish makes them pass again. Evaluated by the freshness daemon of `make dev`."""
+    import asyncio
+    import datetime as dt
+
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin
+    from dagster._core.test_utils import create_test_daemon_workspace_context, freeze_time
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+    from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
+    from dagster._daemon.freshness import FreshnessDaemon
+
+    origin = InProcessCodeLocationOrigin(LoadableTargetOrigin(
+        module_name="orchestration.definitions", attribute="defs",
+        working_directory=str(Path(__file__).resolve().parents[1]),
+    ))
+    published, mart, staging = (
+        dg.AssetKey("published_leaderboard"), dg.AssetKey("team_kpis"), dg.AssetKey("stg_agents")
+    )
+    utc = dt.UTC
+    with (
+        dg.DagsterInstance.from_config(str(tmp_path)) as instance,
+        create_test_daemon_workspace_context(
+            InProcessWorkspaceLoadTarget(origin), instance
+        ) as workspace,
+    ):
+        def materialize(at: dt.datetime, key: dg.AssetKey) -> None:
+            with freeze_time(at):
+                instance.report_runless_asset_event(
+                    dg.AssetMaterialization(key, partition=(at.date() - dt.timedelta(1))
+                                            .isoformat())
+                )
+
+        def states(at: dt.datetime) -> dict[str, str]:
+            with freeze_time(at):
+                asyncio.run(FreshnessDaemon()._evaluate_assets(workspace))  # noqa: SLF001
+            records = instance.get_freshness_state_records([published, mart, staging])
+            return {k.to_user_string(): r.freshness_state.value for k, r in records.items()}
+
+        assert states(dt.datetime(2026, 11, 21, 1, 0, tzinfo=utc)) == {
+            "published_leaderboard": "UNKNOWN", "team_kpis": "UNKNOWN",
+            "stg_agents": "NOT_APPLICABLE",
+        }
+        materialize(dt.datetime(2026, 11, 21, 2, 40, tzinfo=utc), mart)
+        materialize(dt.datetime(2026, 11, 21, 2, 45, tzinfo=utc), published)
+        assert states(dt.datetime(2026, 11, 21, 7, 0, tzinfo=utc))["published_leaderboard"] \
+            == "PASS"
+        # the next night's 02:00 run has not published by 06:00: both fail
+        late = states(dt.datetime(2026, 11, 22, 6, 1, tzinfo=utc))
+        assert (late["published_leaderboard"], late["team_kpis"]) == ("FAIL", "FAIL")
+        materialize(dt.datetime(2026, 11, 22, 9, 30, tzinfo=utc), published)
+        again = states(dt.datetime(2026, 11, 22, 9, 31, tzinfo=utc))
+        assert (again["published_leaderboard"], again["team_kpis"]) == ("PASS", "FAIL")

@@ -12,6 +12,7 @@ follow it in the same run (write-audit-publish).
 
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -26,19 +27,31 @@ from ochre_analytics.publish import record_history
 from ochre_analytics.warehouse import check_build_db
 
 from ..checks.audit import audit, build_settings, prefetch_data_checks, require_passed
-from ..failures import reported
+from ..failures import TransientPipelineError, reported
 from ..landing.assets import check_landing, landing_observations
 from ..partitions import run_dates
 from ..resources import WAREHOUSE_POOL, OchreSettings, WarehouseHold
+from .checks import describe_test
+from .owners import owners_from_meta
 from .project import DBT_PROJECT, ensure_manifest
 from .resources import OchreDbtCliResource, build_args, dbt_target_path
 from .results import ProgressPrinter, failures_from_run_results
 
 DBT_ASSETS_NAME = "ochre_dbt_models"
 
+TRANSIENT = re.compile(
+    r"could not set lock|conflicting lock|database is locked|resource temporarily unavailable"
+    r"|cannot allocate memory|out of memory|too many open files",
+    re.IGNORECASE,
+)
+"""dbt errors that may be gone when the build is tried again (another process holds the
+build database, memory or file handles ran out): the job's retry policy retries them. A
+failed test, a compile or data error fails the run at once."""
+
 
 class OchreDbtTranslator(DagsterDbtTranslator):
-    """Sources ``landing.<entity>`` -> ``landing/<entity>``; groups by model folder."""
+    """Sources ``landing.<entity>`` -> ``landing/<entity>``; groups by model folder; owners
+    from the dbt ``meta.owner``; each dbt test's check says what it asserts."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props.get("resource_type") == "source":
@@ -50,6 +63,30 @@ class OchreDbtTranslator(DagsterDbtTranslator):
             return "landing"
         fqn = dbt_resource_props.get("fqn") or []
         return fqn[1] if len(fqn) > 2 else "dbt"
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str] | None:
+        return owners_from_meta(dbt_resource_props) or None
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: Any,
+    ) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return dg.AssetCheckSpec(
+            name=spec.name,
+            asset=spec.asset_key,
+            description=describe_test(manifest["nodes"][unique_id]),
+            additional_deps=spec.additional_deps,
+            blocking=spec.blocking,
+            metadata=spec.metadata,
+            automation_condition=spec.automation_condition,
+            partitions_def=spec.partitions_def,
+        )
 
 
 def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
@@ -71,6 +108,8 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         """dbt build for the run's as-of date(s) (`OCHRE_AS_OF_DATE=... dbt build`)."""
         warehouse_lock.hold()
         settings = ochre.settings()
+        if context.retry_number:
+            progress.say(f"    retry {context.retry_number} of the dbt build")
         with reported():
             yield from _build_dates(context, dbt, settings, full_refresh=ochre.full_refresh)
 
@@ -139,6 +178,9 @@ def _dbt_build(
         if not lines:
             error = invocation.get_error()
             lines = [" ".join(str(error or "dbt build failed").split())[-1000:]]
+        killed = (invocation.process.returncode or 0) < 0
+        if killed or any(TRANSIENT.search(line) for line in lines):
+            raise TransientPipelineError("build", lines)
         raise PipelineError("build", lines)
 
 

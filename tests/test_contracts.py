@@ -1,0 +1,91 @@
+"""The published column contracts are defined once, in the marts' enforced dbt contracts
+(dbt_project/models/marts/<table>.yml); the Great Expectations suites read them and the
+read API's response models are checked against them here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+
+import pytest
+import yaml
+
+from data_checks.suites import CONTRACT_TYPES, CONTRACTS, MARTS_DIR, PANDAS_TYPE
+from ochre_analytics.config import PUBLISHED_TABLES
+from ochre_api import models
+
+PYTHON_TYPES = {
+    "VARCHAR": {str},
+    "BIGINT": {int, float},
+    "INTEGER": {int, float},
+    "DOUBLE": {float},
+    "DATE": {dt.date},
+    "TIMESTAMPTZ": {str, dt.datetime},  # the API sends ISO 8601 text
+}
+
+# response model -> the published tables its fields come from; True: the model is exactly
+# one row of the (first) table, every column in published order
+API_MODELS = {
+    models.LeaderboardRow: (("agent_leaderboard",), True),
+    models.AgentSummary: (("agents",), True),
+    models.TeamKpis: (("team_kpis", "workspaces"), False),
+    models.DailyPoint: (("agent_daily_activity",), False),
+    models.LowCsatConversation: (("agent_low_csat_conversations",), False),
+    models.Me: (("agents", "workspaces"), False),
+}
+
+
+def _yaml_model(table: str) -> dict:
+    doc = yaml.safe_load((MARTS_DIR / f"{table}.yml").read_text())
+    (model,) = [m for m in doc["models"] if m["name"] == table]
+    return model
+
+
+@pytest.mark.parametrize("table", PUBLISHED_TABLES)
+def test_every_published_mart_has_an_enforced_contract_the_suites_read(table):
+    model = _yaml_model(table)
+    assert model["config"]["contract"] == {"enforced": True}
+    declared = [(c["name"], c["data_type"]) for c in model["columns"]]
+    assert all(data_type in CONTRACT_TYPES for _name, data_type in declared), declared
+    assert CONTRACTS[table].columns == tuple(
+        (name, CONTRACT_TYPES[data_type]) for name, data_type in declared
+    )
+    assert {t for _n, t in CONTRACTS[table].columns} <= set(PANDAS_TYPE)
+
+
+def test_the_contracts_hold_the_published_types():
+    """docs/architecture.md: counts BIGINT, seconds/avg/pct DOUBLE, period_days INTEGER."""
+    leaderboard = dict(CONTRACTS["agent_leaderboard"].columns)
+    assert leaderboard["period_days"] == "INTEGER"
+    assert leaderboard["replies_sent"] == "BIGINT"
+    assert leaderboard["csat_avg"] == "DOUBLE"
+    assert dict(CONTRACTS["agent_low_csat_conversations"].columns)["submitted_at"] \
+        == "TIMESTAMPTZ"
+    assert list(CONTRACTS) == list(PUBLISHED_TABLES)
+
+
+def _python_types(annotation: object) -> set[type]:
+    """The non-None types an annotation allows (``int | None`` -> {int})."""
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return {a for a in typing.get_args(annotation) if a is not type(None)}
+    return {annotation}  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("model", API_MODELS, ids=lambda m: m.__name__)
+def test_api_models_match_the_published_contracts(model):
+    tables, whole_row = API_MODELS[model]
+    columns: dict[str, str] = {}
+    for table in reversed(tables):  # the first table's column wins a shared name
+        columns.update(CONTRACTS[table].columns)
+    fields = model.model_fields
+    if whole_row:
+        assert list(fields) == CONTRACTS[tables[0]].column_names
+    mismatched = {}
+    for name, info in fields.items():
+        if name in columns:
+            allowed = PYTHON_TYPES[columns[name]]
+            if not _python_types(info.annotation) <= allowed:
+                mismatched[name] = (columns[name], info.annotation)
+    assert mismatched == {}
+    assert set(fields) & set(columns), f"{model.__name__} shares no column with {tables}"
