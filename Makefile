@@ -83,9 +83,10 @@ dev: install
 bench: install
 	$(BIN)/python -m benchmarks.run
 
-## make bench-l: scale L (20M conversations, ~110M messages), one run of each step
+## make bench-l: scale L (20M conversations, ~110M messages), one run of each step, without
+## the 4 x history (80M conversations)
 bench-l: install
-	$(BIN)/python -m benchmarks.run --scales L --repeat 1 --results benchmarks/results-L.json
+	$(BIN)/python -m benchmarks.run --scales L --repeat 1 --no-4x --results benchmarks/results-L.json
 
 clean:
 	rm -rf data target logs .pytest_cache
