@@ -702,8 +702,9 @@
             TEAM_FRT.allSamples.column + '): ' + TEAM_FRT.allSamples.definition }),
         tile('CSAT', fmtCsat(r.csat_avg, r.csat_responses),
           el('div', { className: 'tile-sub' }, csatNote(r.csat_ci_low, r.csat_ci_high, r.csat_responses)
-            .concat([' team ' + (r.team_csat_avg === null ? '—' : fmtNum(r.team_csat_avg, 1)) + ' ',
-              el('span', { className: 'csat-ci team', text: fmtCsatInterval(r.team_csat_ci_low, r.team_csat_ci_high) })])),
+            .concat([' · team ' + (r.team_csat_avg === null ? '—' : fmtNum(r.team_csat_avg, 1)) + ' ',
+              el('span', { className: 'csat-ci team', text: r.team_csat_avg === null ? ''
+                : '(' + fmtCsatInterval(r.team_csat_ci_low, r.team_csat_ci_high) + ')' })])),
           { 'data-figure': 'agent_leaderboard.csat_avg' }),
         tile('AI-assisted replies', fmtPct(r.ai_assisted_reply_pct),
           r.ai_draft_sent_replies + ' as-is / ' + r.ai_draft_edited_replies + ' edited / ' +

@@ -52,10 +52,11 @@ latest_csat as (
     from conversation_activity
     where csat_responses > 0
         and (csat_superseded_on is null or csat_superseded_on > {{ as_of_date() }})
+        and conversation_id in (select conversation_id from window_activity)
 ),
 
 -- the conversation's first human reply that answered a waiting customer (one sample; on a
--- tie the shortest wait, as in fct_conversation_activity)
+-- tie the shortest wait, as in fct_conversation_activity); only for the rows shown
 first_response as (
     select
         conversation_id,
@@ -70,6 +71,7 @@ first_response as (
                 order by first_response_seconds, agent_id
             ) as sample_rank
         from first_response_samples
+        where conversation_id in (select conversation_id from window_activity)
     ) as ranked_samples
     where sample_rank = 1
 ),
