@@ -41,6 +41,8 @@ PERIOD_DAYS = leaderboard_windows()  # seeds/leaderboard_windows.csv
 LOAD_QUADRANTS = ("workhorse", "underloaded", "drowning", "needs_context")
 AGENT_ROLES = ("owner", "admin", "agent")
 AGENT_STATUSES = ("active", "deactivated")
+CSAT_INTERVAL = ("csat_ci_low", "csat_ci_high")
+HANDLING = ("ai_handled", "handed_off", "human")
 LOAD_STATUSES = ("loaded", "hidden file", "unrecognised extension", "not in an entity folder")
 
 DEFAULT_REJECTED_THRESHOLD = 0.01
@@ -108,6 +110,7 @@ GRAINS: dict[str, tuple[str, ...]] = {
     "team_kpis": ("workspace_id", "as_of_date", "period_days"),
     "agent_daily_activity": ("agent_id", "activity_date"),
     "agent_low_csat_conversations": ("agent_id", "conversation_id"),
+    "conversation_summary": ("conversation_id",),
     "agents": ("agent_id",),
     "workspaces": ("workspace_id",),
     # No grain: one row per rejected record, possibly several per line.
@@ -275,6 +278,31 @@ def _a_ge_b(a: str, b: str) -> Expectation:
     return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
         column_A=a, column_B=b, or_equal=True, ignore_row_if="neither"
     )
+
+
+def _a_ge_b_when_present(a: str, b: str) -> Expectation:
+    """``a >= b``; a row where both are null is skipped, one null alone fails (NaN)."""
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=a, column_B=b, or_equal=True, ignore_row_if="both_values_are_missing"
+    )
+
+
+def _csat_interval(prefix: str = "") -> list[Expectation]:
+    """``{prefix}csat_ci_low <= {prefix}csat_avg <= {prefix}csat_ci_high`` (consistency):
+    the three are null together; the 1-5 range is a row check."""
+    low, avg, high = (f"{prefix}csat_ci_low", f"{prefix}csat_avg", f"{prefix}csat_ci_high")
+    return [_a_ge_b_when_present(avg, low), _a_ge_b_when_present(high, avg)]
+
+
+def _null_iff_no_responses(columns: tuple[str, ...], count: str) -> list[Expectation]:
+    """Each column is null exactly when ``count`` is 0 (row checks)."""
+    out: list[Expectation] = []
+    for column in columns:
+        out.append(gxe.ExpectColumnValuesToBeNull(column=column, row_condition=Column(count) == 0))
+        out.append(
+            gxe.ExpectColumnValuesToNotBeNull(column=column, row_condition=Column(count) > 0)
+        )
+    return out
 
 
 def _reply_parts_sum() -> Expectation:
@@ -650,12 +678,20 @@ def _build_suite(
                 *_between(("team_median_conversations_handled",), 0, None),
                 *_between(("ai_assisted_reply_pct", "team_ai_assisted_reply_pct"), 0, 100),
                 *_between(("csat_avg", "team_csat_avg"), 1, 5),
+                *_between(CSAT_INTERVAL + tuple(f"team_{c}" for c in CSAT_INTERVAL), 1, 5),
+                *_null_iff_no_responses(("csat_avg", *CSAT_INTERVAL), "csat_responses"),
             ],
             consistency=[
                 _reply_parts_sum(),
                 _a_ge_b("conversations_handled", "first_response_samples"),
+                *_csat_interval(),
+                *_csat_interval("team_"),
             ],
-            consistency_columns=("replies_sent", "conversations_handled", "first_response_samples"),
+            consistency_columns=(
+                "replies_sent", "conversations_handled", "first_response_samples",
+                "csat_avg", *CSAT_INTERVAL, "team_csat_avg",
+                *(f"team_{c}" for c in CSAT_INTERVAL),
+            ),  # fmt: skip
             derived={REPLY_PARTS_SUM: REPLY_PARTS},
             aggregates=[active_agent_windows_check(d)],
         )
@@ -675,11 +711,17 @@ def _build_suite(
                 *_counts(counts),
                 *_between(("ai_handled_pct",), 0, 100),
                 *_between(("median_first_response_seconds",), 0, None),
-                *_between(("csat_avg",), 1, 5),
+                *_between(("csat_avg", *CSAT_INTERVAL), 1, 5),
+                *_null_iff_no_responses(("csat_avg", *CSAT_INTERVAL), "csat_responses"),
                 *_between(("nps",), -100, 100),
             ],
-            consistency=[_a_ge_b("conversations_replied", "ai_handled_conversations")],
-            consistency_columns=("conversations_replied", "ai_handled_conversations"),
+            consistency=[
+                _a_ge_b("conversations_replied", "ai_handled_conversations"),
+                *_csat_interval(),
+            ],
+            consistency_columns=(
+                "conversations_replied", "ai_handled_conversations", "csat_avg", *CSAT_INTERVAL,
+            ),  # fmt: skip
             aggregates=[workspace_windows_check(d)],
         )
     if table == "agent_daily_activity":
@@ -720,6 +762,43 @@ def _build_suite(
             ],
             consistency=[_age_between("submitted_date_age_days", "submitted_date", low_csat_days)],
             ages={"submitted_date_age_days": "submitted_date"},
+            as_of_date=d,
+        )
+    if table == "conversation_summary":
+        replied = (Column("human_replies") > 0) | (Column("ai_replies") > 0)
+        silent = (Column("human_replies") == 0) & (Column("ai_replies") == 0)
+        return TableSuite(
+            table,
+            c,
+            rows=[
+                *_schema(c),
+                *_keys(c, "workspace_id"),
+                *_fresh(c, d),
+                *_counts(("human_replies", "ai_replies")),
+                *_between(("first_response_seconds",), 0, None),
+                _in_set("handling", HANDLING),
+                _in_set("csat_score", (1, 2, 3, 4, 5)),
+                gxe.ExpectColumnValuesToNotBeNull(column="handling", row_condition=replied),
+                gxe.ExpectColumnValuesToBeNull(column="handling", row_condition=silent),
+                gxe.ExpectColumnValuesToNotBeNull(
+                    column="agents_replied", row_condition=Column("human_replies") > 0
+                ),
+                gxe.ExpectColumnValuesToBeNull(
+                    column="agents_replied", row_condition=Column("human_replies") == 0
+                ),
+            ],
+            consistency=[
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=f"{column}_age_days",
+                    min_value=0,
+                    meta={"derived": f"{column}_age_days = as_of_date - {column}, in days"},
+                )
+                for column in ("first_response_date", "csat_submitted_date")
+            ],
+            ages={
+                "first_response_date_age_days": "first_response_date",
+                "csat_submitted_date_age_days": "csat_submitted_date",
+            },
             as_of_date=d,
         )
     if table == "agents":

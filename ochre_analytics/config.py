@@ -20,6 +20,7 @@ PUBLISHED_TABLES = (
     "team_kpis",
     "agent_daily_activity",
     "agent_low_csat_conversations",
+    "conversation_summary",
     "agents",
     "workspaces",
     "rejected_records",

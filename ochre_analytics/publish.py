@@ -350,6 +350,7 @@ def record_history(settings: Settings, as_of: dt.date) -> dict[str, int]:
                     f'create table if not exists main."{history}" as '
                     f'select * from {marts}."{mart}" limit 0'
                 )
+                _add_new_mart_columns(con, history, marts, mart)
                 if history in published:
                     carried |= _carry_history(con, history, as_of)
                 con.execute(
@@ -381,6 +382,30 @@ def record_history(settings: Settings, as_of: dt.date) -> dict[str, int]:
             f"published file into {target.name}, which did not hold them"
         )
     return rows
+
+
+def _add_new_mart_columns(
+    con: duckdb.DuckDBPyConnection, history: str, marts: str, mart: str
+) -> None:
+    """Add to the history table the columns its mart has gained since the table was made
+    (e.g. ``csat_ci_low``): older as-of dates keep null there, as they were published."""
+    database, _, schema = marts.rpartition(".")
+    own = {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = 'main' and table_name = ?",
+            [history],
+        ).fetchall()
+    }
+    for name, data_type in con.execute(
+        "select column_name, data_type from duckdb_columns() where database_name = "
+        + ("current_database()" if not database else "?")
+        + " and schema_name = ? and table_name = ? order by column_index",
+        [*([database] if database else []), schema, mart],
+    ).fetchall():
+        if name not in own:
+            con.execute(f'alter table main."{history}" add column "{name}" {data_type}')
 
 
 def _attach_published_history(con: duckdb.DuckDBPyConnection, published: Path) -> set[str]:

@@ -1,6 +1,8 @@
 """FastAPI app: read API over the published leaderboard file, plus the page at ``/``."""
 
+import csv
 import datetime as dt
+import io
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -8,7 +10,7 @@ from typing import Annotated, Any
 import duckdb
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -25,6 +27,9 @@ PERIODS = leaderboard_windows()  # seeds/leaderboard_windows.csv; the page gets 
 MANAGER_ROLES = ("owner", "admin")
 
 LEADERBOARD_COLUMNS = ", ".join(models.LeaderboardRow.model_fields)
+CONVERSATION_COLUMNS = list(models.ConversationSummaryRow.model_fields)
+# A text cell starting with one of these is a formula to a spreadsheet: it gets a leading '.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DAILY_COUNT_COLUMNS = (
     "conversations_handled",
     "replies_sent",
@@ -174,6 +179,38 @@ def _daily_series(
             )
         )
     return series
+
+
+def visible_conversations_sql(viewer: Viewer) -> tuple[str, list[Any]]:
+    """The conversation_summary rows the viewer may see (without the as-of date filter):
+    owner/admin every conversation of their workspace, an agent those whose
+    ``agents_replied`` lists them (docs/api.md)."""
+    sql = "workspace_id = ?"
+    params: list[Any] = [viewer.workspace_id]
+    if not viewer.sees_whole_workspace:
+        sql += " AND list_contains(string_split(agents_replied, ','), ?)"
+        params.append(viewer.agent_id)
+    return sql, params
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def conversations_csv(rows: list[dict[str, Any]]) -> str:
+    """CSV text: a header of the published columns, then one line per row (null: empty)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CONVERSATION_COLUMNS)
+    for row in rows:
+        writer.writerow([_csv_cell(row[c]) for c in CONVERSATION_COLUMNS])
+    return out.getvalue()
 
 
 def create_app(
@@ -375,6 +412,60 @@ def create_app(
             workspace_name=viewer.row["workspace_name"],
             window=window,
             prior_window=prior,
+        )
+
+    @app.get(
+        "/api/conversations.csv",
+        response_class=Response,
+        responses={
+            **errors,
+            200: {
+                "content": {"text/csv": {}},
+                "description": "conversation_summary rows (columns: ConversationSummaryRow)",
+            },
+            404: {"model": models.ErrorMessage, "description": "no such agent"},
+        },
+        tags=["api"],
+    )
+    def conversations(
+        token: ClaimsDep,
+        agent_id: Annotated[
+            str | None,
+            Query(description="only the conversations this agent replied on (drill-down)"),
+        ] = None,
+    ) -> Response:
+        """The conversation export as CSV: one row per conversation with activity in the
+        90 days to the as-of date (conversation_summary), ordered by conversation. An
+        owner/admin gets every conversation of the workspace, an agent the conversations
+        they replied on; ``agent_id`` narrows to one agent's (an agent may only name
+        themselves)."""
+        with store.open() as db:
+            viewer = resolve_viewer(db, token)
+            if agent_id is not None:
+                target = db.row(
+                    "SELECT agent_id FROM agents WHERE agent_id = ? AND workspace_id = ?",
+                    [agent_id, viewer.workspace_id],
+                )
+                if target is None:
+                    raise _fail(404, "no such agent in your workspace")
+                if not viewer.sees_whole_workspace and agent_id != viewer.agent_id:
+                    raise _fail(403, "agents may only see their own figures")
+            as_of = require_as_of(db)
+            where, params = visible_conversations_sql(viewer)
+            if agent_id is not None:
+                where += " AND list_contains(string_split(agents_replied, ','), ?)"
+                params.append(agent_id)
+            rows = db.rows(
+                f"SELECT {', '.join(CONVERSATION_COLUMNS)} FROM conversation_summary "
+                f"WHERE {where} AND as_of_date = ? ORDER BY conversation_id",
+                [*params, as_of],
+            )
+        name = f"conversations-{as_of.isoformat()}" + (f"-{agent_id}" if agent_id else "")
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+        return Response(
+            conversations_csv(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{safe}.csv"'},
         )
 
     @app.get("/", include_in_schema=False)

@@ -40,6 +40,8 @@ class LeaderboardRow(BaseModel):
     median_first_response_seconds: float | None
     csat_responses: int
     csat_avg: float | None
+    csat_ci_low: float | None
+    csat_ci_high: float | None
     ai_draft_sent_replies: int
     ai_draft_edited_replies: int
     scratch_replies: int
@@ -48,6 +50,8 @@ class LeaderboardRow(BaseModel):
     prev_conversations_handled: int
     team_median_first_response_seconds: float | None
     team_csat_avg: float | None
+    team_csat_ci_low: float | None
+    team_csat_ci_high: float | None
     team_ai_assisted_reply_pct: float | None
     team_median_conversations_handled: float | None
     load_quadrant: str | None
@@ -79,6 +83,8 @@ class TeamKpis(BaseModel):
     ai_handled_pct: float | None
     median_first_response_seconds: float | None
     csat_avg: float | None
+    csat_ci_low: float | None = Field(description="95 % interval of csat_avg, lower end")
+    csat_ci_high: float | None = Field(description="95 % interval of csat_avg, upper end")
     csat_responses: int
     nps: float | None
     nps_responses: int
@@ -134,6 +140,24 @@ class AgentDetail(BaseModel):
     daily: list[DailyPoint] = Field(description="one point per date of the window, oldest first")
     prior_daily: list[DailyPoint] = Field(description="one point per date of the prior window")
     low_csat_conversations: list[LowCsatConversation]
+
+
+class ConversationSummaryRow(BaseModel):
+    """One row of the CSV export (/api/conversations.csv): conversation_summary."""
+
+    workspace_id: str
+    as_of_date: dt.date
+    conversation_id: str
+    opened_date: dt.date | None
+    first_responder_agent_id: str | None
+    first_response_date: dt.date | None
+    first_response_seconds: float | None
+    human_replies: int
+    ai_replies: int
+    handling: str | None = Field(description="ai_handled, handed_off or human; null: no reply")
+    csat_score: int | None
+    csat_submitted_date: dt.date | None
+    agents_replied: str | None = Field(description="agent ids, sorted, comma-separated")
 
 
 class ErrorMessage(BaseModel):

@@ -108,6 +108,14 @@ def _events(seed: int = 7) -> dict[str, pd.DataFrame]:
 _EVENTS: dict[str, pd.DataFrame] | None = None
 
 TABLES_SQL = """
+CREATE TEMP MACRO ci_bound(avg_score, n, sign) AS CASE WHEN n > 0 THEN
+  greatest(1.0, least(5.0, 1 + 4 * (
+    ((avg_score - 1) / 4 + 1.959963984540054 ^ 2 / (2 * n))
+    + sign * 1.959963984540054 * sqrt(
+        (avg_score - 1) / 4 * (1 - (avg_score - 1) / 4) / n + 1.959963984540054 ^ 2 / (4 * n * n))
+  ) / (1 + 1.959963984540054 ^ 2 / n)))
+END;
+
 CREATE TEMP TABLE win AS
 SELECT p::INTEGER AS period_days,
        $as_of - p + 1 AS s, $as_of AS e, $as_of - 2 * p + 1 AS ps, $as_of - p AS pe
@@ -144,6 +152,9 @@ SELECT w.period_days, a.*,
      WHERE x.workspace_id = a.workspace_id AND x.d BETWEEN w.s AND w.e) AS team_frt,
   (SELECT avg(score) FROM ev_csat c
      WHERE c.workspace_id = a.workspace_id AND c.submitted_date BETWEEN w.s AND w.e) AS team_csat,
+  (SELECT count(*) FROM ev_csat c
+     WHERE c.workspace_id = a.workspace_id AND c.submitted_date BETWEEN w.s AND w.e)
+    AS team_csat_n,
   (SELECT 100.0 * count(*) FILTER (WHERE ai_assist IN ('draft_sent', 'draft_edited'))
           / nullif(count(*), 0)
      FROM ev_replies r WHERE r.workspace_id = a.workspace_id AND r.d BETWEEN w.s AND w.e
@@ -163,6 +174,8 @@ SELECT workspace_id, $as_of AS as_of_date, period_days, agent_id, agent_name, ag
   replies_sent::BIGINT AS replies_sent, first_response_samples::BIGINT AS first_response_samples,
   median_first_response_seconds::DOUBLE AS median_first_response_seconds,
   csat_responses::BIGINT AS csat_responses, csat_avg::DOUBLE AS csat_avg,
+  least(csat_avg, ci_bound(csat_avg, csat_responses, -1))::DOUBLE AS csat_ci_low,
+  greatest(csat_avg, ci_bound(csat_avg, csat_responses, 1))::DOUBLE AS csat_ci_high,
   ai_draft_sent_replies::BIGINT AS ai_draft_sent_replies,
   ai_draft_edited_replies::BIGINT AS ai_draft_edited_replies,
   scratch_replies::BIGINT AS scratch_replies,
@@ -172,6 +185,8 @@ SELECT workspace_id, $as_of AS as_of_date, period_days, agent_id, agent_name, ag
   prev_conversations_handled::BIGINT AS prev_conversations_handled,
   team_frt::DOUBLE AS team_median_first_response_seconds,
   team_csat::DOUBLE AS team_csat_avg,
+  least(team_csat, ci_bound(team_csat, team_csat_n, -1))::DOUBLE AS team_csat_ci_low,
+  greatest(team_csat, ci_bound(team_csat, team_csat_n, 1))::DOUBLE AS team_csat_ci_high,
   team_ai_pct::DOUBLE AS team_ai_assisted_reply_pct,
   team_median_conv::DOUBLE AS team_median_conversations_handled,
   CASE
@@ -221,10 +236,42 @@ FROM workspaces ws CROSS JOIN win w
 )
 SELECT workspace_id, as_of_date, period_days, conversations_replied, ai_handled_conversations,
   (100.0 * ai_handled_conversations / nullif(conversations_replied, 0))::DOUBLE AS ai_handled_pct,
-  median_first_response_seconds, csat_avg, csat_responses, nps, nps_responses,
-  prev_conversations_replied
+  median_first_response_seconds, csat_avg,
+  least(csat_avg, ci_bound(csat_avg, csat_responses, -1))::DOUBLE AS csat_ci_low,
+  greatest(csat_avg, ci_bound(csat_avg, csat_responses, 1))::DOUBLE AS csat_ci_high,
+  csat_responses, nps, nps_responses, prev_conversations_replied
 FROM t
 ORDER BY workspace_id, period_days;
+
+CREATE TABLE conversation_summary AS
+WITH active AS (
+  SELECT workspace_id, conversation_id, false AS ai_only FROM ev_replies
+    WHERE d BETWEEN $as_of - 89 AND $as_of
+  UNION SELECT workspace_id, conversation_id, false FROM ev_csat
+    WHERE submitted_date BETWEEN $as_of - 89 AND $as_of
+  UNION SELECT workspace_id, conversation_id, true FROM ev_ai_only
+    WHERE d BETWEEN $as_of - 89 AND $as_of
+)
+SELECT k.workspace_id, $as_of AS as_of_date, k.conversation_id,
+  coalesce(
+    (SELECT min(d) FROM ev_replies r WHERE r.conversation_id = k.conversation_id),
+    (SELECT min(d) FROM ev_ai_only i WHERE i.conversation_id = k.conversation_id)
+  ) AS opened_date,
+  x.agent_id AS first_responder_agent_id, x.d AS first_response_date,
+  x.seconds::DOUBLE AS first_response_seconds,
+  (SELECT count(*) FROM ev_replies r WHERE r.conversation_id = k.conversation_id
+     AND r.d BETWEEN $as_of - 89 AND $as_of)::BIGINT AS human_replies,
+  (SELECT count(*) FROM ev_ai_only i WHERE i.conversation_id = k.conversation_id
+     AND i.d BETWEEN $as_of - 89 AND $as_of)::BIGINT AS ai_replies,
+  CASE WHEN k.ai_only THEN 'ai_handled' ELSE 'human' END AS handling,
+  c.score::INTEGER AS csat_score, c.submitted_date AS csat_submitted_date,
+  (SELECT string_agg(DISTINCT r.agent_id, ',' ORDER BY r.agent_id) FROM ev_replies r
+     WHERE r.conversation_id = k.conversation_id AND r.d BETWEEN $as_of - 89 AND $as_of)
+    AS agents_replied
+FROM active k
+LEFT JOIN ev_samples x ON x.conversation_id = k.conversation_id
+LEFT JOIN ev_csat c ON c.conversation_id = k.conversation_id
+ORDER BY k.conversation_id;
 
 CREATE TABLE agent_daily_activity AS
 WITH days AS (

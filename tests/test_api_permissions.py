@@ -391,7 +391,8 @@ def test_path_from_warehouse_env(monkeypatch: pytest.MonkeyPatch, published: Pat
 
 def test_openapi_documents_the_endpoints(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
-    for path in ("/api/me", "/api/leaderboard", "/api/team", "/api/agents/{agent_id}"):
+    for path in ("/api/me", "/api/leaderboard", "/api/team", "/api/agents/{agent_id}",
+                 "/api/conversations.csv"):
         assert path in spec["paths"], path
     params = {p["name"] for p in spec["paths"]["/api/leaderboard"]["get"]["parameters"]}
     assert "period" in params
@@ -417,3 +418,133 @@ def test_page_and_assets_are_local(client: TestClient) -> None:
 def test_api_responses_are_not_cached(client: TestClient) -> None:
     resp = client.get("/api/leaderboard", headers=VIEWERS["admin"])
     assert resp.headers["cache-control"] == "no-store"
+
+
+# ---- the conversation export (CSV): the same rules as the leaderboard ----
+
+def csv_rows(resp) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    return list(csv.DictReader(io.StringIO(resp.text)))
+
+
+def summary_ids(published: Path, workspace: str, agent: str | None = None) -> list[str]:
+    """The conversations of `workspace` (those listing `agent` in agents_replied), from the
+    file, filtered here in Python."""
+    rows = file_rows(
+        published,
+        "SELECT conversation_id, agents_replied FROM conversation_summary "
+        "WHERE workspace_id = ?",
+        [workspace],
+    )
+    return sorted(
+        r["conversation_id"] for r in rows
+        if agent is None or agent in (r["agents_replied"] or "").split(",")
+    )
+
+
+CSV_VIEWS = {  # viewer -> (status, workspace, only the conversations this agent replied on)
+    "owner": (200, "w1", None),
+    "admin": (200, "w1", None),
+    "agent": (200, "w1", "w1_agent"),
+    "deactivated": (403, None, None),
+    "other_ws_admin": (200, "w2", None),
+    **{v: (401, None, None) for v in UNAUTHENTICATED},
+}
+
+
+@pytest.mark.parametrize("viewer", list(CSV_VIEWS))
+def test_conversation_csv_rows_per_viewer(
+    client: TestClient, published: Path, viewer: str
+) -> None:
+    status, workspace, agent = CSV_VIEWS[viewer]
+    resp = get(client, viewer, "/api/conversations.csv")
+    if status != 200:
+        check_error(resp, status)
+        return
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["content-type"].startswith("text/csv")
+    assert resp.headers["cache-control"] == "no-store"
+    assert resp.headers["content-disposition"] == (
+        f'attachment; filename="conversations-{AS_OF.isoformat()}.csv"'
+    )
+    ids = [r["conversation_id"] for r in csv_rows(resp)]
+    expected = summary_ids(published, workspace, agent)
+    assert ids == expected
+    assert expected  # every viewer above has conversations to see
+    if agent is not None:  # an agent sees fewer rows than their workspace holds
+        assert len(ids) < len(summary_ids(published, workspace))
+
+
+CSV_FOR_AGENT = {  # viewer -> target agent -> status
+    "owner": {"w1_owner": 200, "w1_agent": 200, "w1_gone": 200, "w2_admin": 404,
+              "nobody": 404},
+    "admin": {"w1_owner": 200, "w1_agent": 200, "w1_gone": 200, "w2_admin": 404,
+              "nobody": 404},
+    "agent": {"w1_owner": 403, "w1_agent": 200, "w1_gone": 403, "w2_admin": 404,
+              "nobody": 404},
+    "deactivated": {"w1_gone": 403, "w1_agent": 403},
+    "other_ws_admin": {"w2_admin": 200, "w1_agent": 404},
+    "forged": {"w1_agent": 401},
+    "missing": {"w1_agent": 401},
+}
+
+
+@pytest.mark.parametrize("viewer", list(CSV_FOR_AGENT))
+def test_conversation_csv_of_one_agent_per_viewer(
+    client: TestClient, published: Path, viewer: str
+) -> None:
+    for target, status in CSV_FOR_AGENT[viewer].items():
+        resp = get(client, viewer, f"/api/conversations.csv?agent_id={target}")
+        if status != 200:
+            check_error(resp, status)
+            continue
+        assert resp.status_code == 200, (target, resp.text)
+        workspace = "w2" if target.startswith("w2") else "w1"
+        ids = [r["conversation_id"] for r in csv_rows(resp)]
+        assert ids == summary_ids(published, workspace, target), target
+        assert resp.headers["content-disposition"].endswith(f'-{target}.csv"')
+
+
+def test_conversation_csv_equals_published_rows(client: TestClient, published: Path) -> None:
+    expected = file_rows(
+        published,
+        "SELECT * FROM conversation_summary WHERE workspace_id = 'w1' ORDER BY conversation_id",
+        [],
+    )
+    resp = client.get("/api/conversations.csv", headers=VIEWERS["admin"])
+    lines = resp.text.split("\r\n")
+    assert lines[0] == ",".join(expected[0])  # the published columns, in order
+    got = csv_rows(resp)
+    assert len(got) == len(expected)
+
+    def text(value: object) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return str(value)
+
+    assert got == [{k: text(v) for k, v in row.items()} for row in expected]
+    # the export reproduces the 90-day tiles: replied and AI-handled conversations, CSAT
+    (tiles,) = file_rows(
+        published, "SELECT * FROM team_kpis WHERE workspace_id = 'w1' AND period_days = 90", []
+    )
+    replied = [r for r in got if int(r["human_replies"]) + int(r["ai_replies"]) > 0]
+    assert len(replied) == tiles["conversations_replied"]
+    assert sum(r["handling"] == "ai_handled" for r in got) == tiles["ai_handled_conversations"]
+    scores = [int(r["csat_score"]) for r in got if r["csat_score"]]
+    assert len(scores) == tiles["csat_responses"]
+    assert sum(scores) / len(scores) == pytest.approx(tiles["csat_avg"], rel=1e-12)
+
+
+def test_conversation_csv_defuses_spreadsheet_formulas() -> None:
+    from ochre_api.app import CONVERSATION_COLUMNS, conversations_csv
+
+    row = dict.fromkeys(CONVERSATION_COLUMNS)
+    row.update(conversation_id="=HYPERLINK(\"x\")", workspace_id="w1", human_replies=0,
+               ai_replies=2, as_of_date=AS_OF, first_response_seconds=12.5)
+    (line,) = conversations_csv([row]).split("\r\n")[1:-1]
+    assert line.startswith("w1,2026-11-20,\"'=HYPERLINK(\"\"x\"\")\",")
+    assert ",12.5,0,2," in line

@@ -34,6 +34,20 @@ ORDER BY l.agent_name, l.agent_id
 """
 
 
+# The conversation export's rule, for BI tools (docs/api.md): the same as the API's CSV.
+BI_CONVERSATIONS_QUERY = """
+SELECT c.*
+FROM conversation_summary AS c
+JOIN agents AS viewer
+  ON viewer.workspace_id = c.workspace_id AND viewer.agent_status = 'active'
+WHERE viewer.agent_id = ?
+  AND (viewer.agent_role IN ('owner', 'admin')
+       OR list_contains(string_split(c.agents_replied, ','), viewer.agent_id))
+  AND c.as_of_date = (SELECT as_of_date FROM publish_metadata)
+ORDER BY c.conversation_id
+"""
+
+
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_published(tmp_path_factory.mktemp("vis") / "leaderboard.duckdb")
@@ -108,3 +122,25 @@ def test_create_visibility_view_on_a_new_file_is_repeatable(tmp_path: Path) -> N
         ("a", "w", "a"),
         ("z", "v", "z"),
     }
+
+
+@pytest.mark.parametrize("viewer", ["w1_owner", "w1_admin", "w1_agent", "w2_admin", "w1_gone"])
+def test_documented_bi_conversation_query_matches_the_csv(published: Path, viewer: str) -> None:
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{published}' AS bi (READ_ONLY)")
+        con.execute("USE bi")
+        via_query = [r[2] for r in con.execute(BI_CONVERSATIONS_QUERY, [viewer]).fetchall()]
+    finally:
+        con.close()
+    workspace = next(a[1] for a in AGENTS if a[0] == viewer)
+    token = issue_token(SECRET, agent_id=viewer, workspace_id=workspace)
+    client = TestClient(create_app(published, secret=SECRET))
+    resp = client.get("/api/conversations.csv", headers={"Authorization": f"Bearer {token}"})
+    if viewer == "w1_gone":  # deactivated: nothing, through either door
+        assert resp.status_code == 403
+        assert via_query == []
+        return
+    lines = resp.text.split("\r\n")[1:-1]
+    assert via_query == [line.split(",")[2] for line in lines]
+    assert via_query

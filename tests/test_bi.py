@@ -42,7 +42,7 @@ DOC_PATH = "/srv/ochre/data/warehouse/published/leaderboard.duckdb"
 
 PAGE_QUERIES = {
     "kpi_tiles", "leaderboard_table", "load_scatter", "drilldown_daily", "low_csat",
-    "rejected_records", "data_dictionary",
+    "conversation_export", "rejected_records", "data_dictionary",
 }
 ORPHAN = {
     "message_id": "m-orphan", "conversation_id": "c404", "workspace_id": "w1",
@@ -236,12 +236,20 @@ def test_bi_doc_queries_through_sqlalchemy_and_duckdb_engine(published):
     results = run_sqlalchemy(published["2026-11-20"], doc_queries())
     as_of = dt.date(2026, 11, 20)
 
+    low = 1 + 4 / (1 + 1.959963984540054**2)  # one response of 5 (spec: CSAT interval)
     assert results["kpi_tiles"] == [
-        ("w1", "Worked example", as_of, 7, 2, 0, 0, 0.0, 450.0, 5.0, 1, None, 0)]
+        ("w1", "Worked example", as_of, 7, 2, 0, 0, 0.0, 450.0, 5.0, pytest.approx(low), 5.0,
+         1, None, 0)]
     assert results["leaderboard_table"] == [
-        ("a1", "Ada", "admin", "active", 1, 0, 1, 600.0, 5.0, 1, 1, 1, 0, 100.0, 0,
-         "underloaded"),
-        ("a2", "Bo", "agent", "active", 2, 0, 2, 1950.0, 5.0, 1, 0, 0, 2, 0.0, 1, "drowning"),
+        ("a1", "Ada", "admin", "active", 1, 0, 1, 600.0, 5.0, pytest.approx(low), 5.0, 1, 1,
+         1, 0, 100.0, 0, "underloaded"),
+        ("a2", "Bo", "agent", "active", 2, 0, 2, 1950.0, 5.0, pytest.approx(low), 5.0, 1, 0,
+         0, 2, 0.0, 1, "drowning"),
+    ]
+    assert results["conversation_export"] == [
+        ("c1", dt.date(2026, 11, 18), "a1", 600.0, 3, 0, "human", 5, dt.date(2026, 11, 19),
+         "a1,a2"),
+        ("c2", dt.date(2026, 11, 19), "a2", 300.0, 1, 1, "handed_off", None, None, "a2"),
     ]
     assert results["load_scatter"] == [
         ("a1", "Ada", 1, 600.0, "underloaded", 1.5, 600.0),

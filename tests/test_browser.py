@@ -7,6 +7,8 @@ tests/artifacts/ (gitignored).
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 from collections.abc import Iterator
@@ -153,9 +155,20 @@ def test_admin_sees_workspace_switches_period_and_drills_down(server, new_page) 
     assert shown_rows(page) == by_name  # default order: by name
     assert set(by_name) == {"w1_owner", "w1_admin", "w1_agent"}
     assert all(DURATION.match(v) for v in column(page, 2)), column(page, 2)
-    assert all(CSAT.match(v) for v in column(page, 3)), column(page, 3)
+    csat_cells = [v.splitlines()[0] for v in column(page, 3)]
+    assert all(CSAT.match(v) for v in csat_cells), column(page, 3)
     first = api_rows[[r["agent_id"] for r in api_rows].index(by_name[0])]
-    assert column(page, 3)[0] == f"{first['csat_avg']:.1f} ({first['csat_responses']})"
+    assert csat_cells[0] == f"{first['csat_avg']:.1f} ({first['csat_responses']})"
+    # each CSAT with its 95 % interval; under 30 responses it is marked "few"
+    for row in api_rows:
+        cell = page.inner_text(f'tr[data-agent-id="{row["agent_id"]}"] td.csat')
+        interval = f"95 % {row['csat_ci_low']:.1f}–{row['csat_ci_high']:.1f}"
+        assert interval in cell, (row["agent_id"], cell)
+        assert ("few" in cell) == (row["csat_responses"] < 30), (row["agent_id"], cell)
+    assert {r["csat_responses"] < 30 for r in api_rows} == {True, False}  # both kinds shown
+    team30 = api(client, "w1_admin", "/api/team?period=30")
+    tile_text = page.inner_text('#team-tiles [data-figure="team_kpis.csat_avg"]')
+    assert f"95 % {team30['csat_ci_low']:.1f}–{team30['csat_ci_high']:.1f}" in tile_text
     assert column(page, 4)[0] == (
         f"{first['ai_draft_sent_replies']} / {first['ai_draft_edited_replies']} / "
         f"{first['scratch_replies']}"
@@ -212,6 +225,21 @@ def test_admin_sees_workspace_switches_period_and_drills_down(server, new_page) 
     assert low, "the fixture has low scores for this agent in 30 days"
     shot(page, "admin-drilldown-agent-30-days.png")
 
+    row = detail["leaderboard_row"]
+    csat_tile = page.inner_text('#detail-tiles [data-figure="agent_leaderboard.csat_avg"]')
+    assert f"95 % {row['csat_ci_low']:.1f}–{row['csat_ci_high']:.1f}" in csat_tile
+    assert f"{row['team_csat_ci_low']:.1f}–{row['team_csat_ci_high']:.1f}" in csat_tile
+
+    # the drill-down's download: this agent's conversations, the API's CSV byte for byte
+    with page.expect_download() as info:
+        page.click("#detail-download-csv")
+    download = info.value
+    assert download.suggested_filename.endswith("-w1_agent.csv")
+    expected = client.get("/api/conversations.csv?agent_id=w1_agent",
+                          headers={"Authorization": f"Bearer {token('w1_admin')}"}).text
+    assert Path(download.path()).read_bytes().decode("utf-8") == expected
+    assert expected.count("\r\n") > 2
+
     page.click('[data-period="7"]')
     wait_loaded(page, 7)
     detail7 = api(client, "w1_admin", "/api/agents/w1_agent?period=7")
@@ -238,6 +266,17 @@ def test_agent_sees_only_their_own_row(server, new_page) -> None:
     assert points == ["w1_agent"]
     assert "Olivia" not in page.content() and "Adam" not in page.content()
     shot(page, "agent-30-days.png")
+
+    # beside the leaderboard: the conversations this agent replied on, and only those
+    with page.expect_download() as info:
+        page.click("#download-csv")
+    download = info.value
+    text = Path(download.path()).read_bytes().decode("utf-8")
+    assert download.suggested_filename.startswith("conversations-")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows
+    assert all("w1_agent" in r["agents_replied"].split(",") for r in rows)
+    assert {r["workspace_id"] for r in rows} == {"w1"}
 
     page.click('tr[data-agent-id="w1_agent"]')
     page.wait_for_selector("#detail-view:not([hidden])")

@@ -32,6 +32,7 @@ API_MODELS = {
     models.TeamKpis: (("team_kpis", "workspaces"), False),
     models.DailyPoint: (("agent_daily_activity",), False),
     models.LowCsatConversation: (("agent_low_csat_conversations",), False),
+    models.ConversationSummaryRow: (("conversation_summary",), True),
     models.Me: (("agents", "workspaces"), False),
 }
 

@@ -23,19 +23,29 @@ LEADERBOARD_TYPES = {
     "agent_id": "VARCHAR", "agent_name": "VARCHAR", "agent_role": "VARCHAR",
     "agent_status": "VARCHAR", "conversations_handled": "BIGINT", "replies_sent": "BIGINT",
     "first_response_samples": "BIGINT", "median_first_response_seconds": "DOUBLE",
-    "csat_responses": "BIGINT", "csat_avg": "DOUBLE", "ai_draft_sent_replies": "BIGINT",
+    "csat_responses": "BIGINT", "csat_avg": "DOUBLE", "csat_ci_low": "DOUBLE",
+    "csat_ci_high": "DOUBLE", "ai_draft_sent_replies": "BIGINT",
     "ai_draft_edited_replies": "BIGINT", "scratch_replies": "BIGINT",
     "ai_assisted_reply_pct": "DOUBLE", "mentions_received": "BIGINT",
     "prev_conversations_handled": "BIGINT", "team_median_first_response_seconds": "DOUBLE",
-    "team_csat_avg": "DOUBLE", "team_ai_assisted_reply_pct": "DOUBLE",
+    "team_csat_avg": "DOUBLE", "team_csat_ci_low": "DOUBLE", "team_csat_ci_high": "DOUBLE",
+    "team_ai_assisted_reply_pct": "DOUBLE",
     "team_median_conversations_handled": "DOUBLE", "load_quadrant": "VARCHAR",
 }  # fmt: skip
 TEAM_KPI_TYPES = {
     "workspace_id": "VARCHAR", "as_of_date": "DATE", "period_days": "INTEGER",
     "conversations_replied": "BIGINT", "ai_handled_conversations": "BIGINT",
     "ai_handled_pct": "DOUBLE", "median_first_response_seconds": "DOUBLE",
-    "csat_avg": "DOUBLE", "csat_responses": "BIGINT", "nps": "DOUBLE",
+    "csat_avg": "DOUBLE", "csat_ci_low": "DOUBLE", "csat_ci_high": "DOUBLE",
+    "csat_responses": "BIGINT", "nps": "DOUBLE",
     "nps_responses": "BIGINT", "prev_conversations_replied": "BIGINT",
+}  # fmt: skip
+SUMMARY_TYPES = {
+    "workspace_id": "VARCHAR", "as_of_date": "DATE", "conversation_id": "VARCHAR",
+    "opened_date": "DATE", "first_responder_agent_id": "VARCHAR",
+    "first_response_date": "DATE", "first_response_seconds": "DOUBLE",
+    "human_replies": "BIGINT", "ai_replies": "BIGINT", "handling": "VARCHAR",
+    "csat_score": "INTEGER", "csat_submitted_date": "DATE", "agents_replied": "VARCHAR",
 }  # fmt: skip
 
 DAILY_COLUMNS = (
@@ -73,6 +83,9 @@ def build_warehouse(path: Path) -> Path:
     try:
         _load_csv(con, "agent_leaderboard", "expected_agent_leaderboard.csv", LEADERBOARD_TYPES)
         _load_csv(con, "team_kpis", "expected_team_kpis.csv", TEAM_KPI_TYPES)
+        _load_csv(
+            con, "conversation_summary", "expected_conversation_summary.csv", SUMMARY_TYPES
+        )
         con.execute(
             "CREATE TABLE agents AS SELECT * FROM (VALUES"
             " ('a1', 'w1', 'Ada', 'admin', 'active'),"
@@ -307,7 +320,9 @@ VIOLATIONS = {
         ("agent_leaderboard", "csat_avg", "expect_column_values_to_be_between"),
         "1 of 8 rows unexpected, e.g. csat_avg=6.0, workspace_id=w1, as_of_date=2026-11-20, "
         "period_days=90, agent_id=a2",
-        set(),
+        # a 6.0 is also above its interval
+        {("agent_leaderboard", "csat_ci_high, csat_avg",
+          "expect_column_pair_values_a_to_be_greater_than_b")},
     ),
     "negative seconds": (
         ["UPDATE team_kpis SET median_first_response_seconds = -1 WHERE period_days = 30"],
@@ -400,6 +415,52 @@ VIOLATIONS = {
         ["UPDATE agent_low_csat_conversations SET score = 3"],
         ("agent_low_csat_conversations", "score", "expect_column_values_to_be_in_set"),
         "1 of 1 rows unexpected, e.g. score=3, agent_id=a2, conversation_id=c9",
+        set(),
+    ),
+    "csat interval below its average": (
+        [
+            "UPDATE agent_leaderboard SET csat_ci_high = 4.0 WHERE agent_id = 'a2'"
+            " AND period_days = 7"
+        ],
+        (
+            "agent_leaderboard",
+            "csat_ci_high, csat_avg",
+            "expect_column_pair_values_a_to_be_greater_than_b",
+        ),
+        "1 of 8 rows unexpected",
+        set(),
+    ),
+    "csat interval missing beside responses": (
+        ["UPDATE team_kpis SET csat_ci_low = NULL WHERE period_days = 7"],
+        ("team_kpis", "csat_ci_low", "expect_column_values_to_not_be_null"),
+        "",
+        {("team_kpis", "csat_avg, csat_ci_low",
+          "expect_column_pair_values_a_to_be_greater_than_b")},
+    ),
+    "csat interval off the scale": (
+        ["UPDATE team_kpis SET csat_ci_low = 0.5 WHERE period_days = 14"],
+        ("team_kpis", "csat_ci_low", "expect_column_values_to_be_between"),
+        "1 of 4 rows unexpected, e.g. csat_ci_low=0.5",
+        set(),
+    ),
+    "conversation summarised twice": (
+        ["INSERT INTO conversation_summary SELECT * FROM conversation_summary"
+         " WHERE conversation_id = 'c1'"],
+        ("conversation_summary", "conversation_id", "expect_column_values_to_be_unique"),
+        "",
+        set(),
+    ),
+    "negative replies in the summary": (
+        ["UPDATE conversation_summary SET human_replies = -1 WHERE conversation_id = 'c2'"],
+        ("conversation_summary", "human_replies", "expect_column_values_to_be_between"),
+        "1 of 2 rows unexpected, e.g. human_replies=-1",
+        set(),
+    ),
+    "summary handling without a reply": (
+        ["UPDATE conversation_summary SET human_replies = 0, ai_replies = 0,"
+         " agents_replied = NULL WHERE conversation_id = 'c2'"],
+        ("conversation_summary", "handling", "expect_column_values_to_be_null"),
+        "",
         set(),
     ),
     "rejected share 5 % for messages": (

@@ -18,7 +18,7 @@ LANDING = ROOT / "tests" / "fixtures" / "worked_example" / "landing"
 AS_OF = "2026-11-20"
 PUBLISHED = (
     "agent_leaderboard", "team_kpis", "agent_daily_activity", "agent_low_csat_conversations",
-    "agents", "workspaces", "rejected_records", "landing_file_loads",
+    "conversation_summary", "agents", "workspaces", "rejected_records", "landing_file_loads",
 )
 
 

@@ -29,6 +29,7 @@ COMPARED = {
     "team_kpis": ["workspace_id", "period_days"],
     "agent_daily_activity": ["agent_id", "activity_date"],
     "agent_low_csat_conversations": ["agent_id", "conversation_id"],
+    "conversation_summary": ["conversation_id"],
     "agents": ["agent_id"],
     "workspaces": ["workspace_id"],
     "rejected_records": ["entity", "source_file", "line_number", "reason"],

@@ -264,3 +264,23 @@ def test_a_check_that_raises_counts_as_failed(wap, monkeypatch):
         assert "validation exploded" in " ".join(evaluation.metadata["failure_lines"].value)
     assert not result.asset_materializations_for_node("publish_leaderboard")
     assert wap["published"].read_bytes() == before
+
+
+def test_history_table_gains_the_columns_its_mart_gained(tmp_path):
+    """A warehouse whose history was recorded before a mart gained columns (csat_ci_low,
+    csat_ci_high) records the next date with them; older dates keep null there."""
+    db = tmp_path / "ochre.duckdb"
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("create table team_kpis_history (as_of_date date, csat_avg double)")
+        con.execute("insert into team_kpis_history values (date '2026-11-19', 4.0)")
+        con.execute("create table team_kpis (as_of_date date, csat_avg double, "
+                    "csat_ci_low double, csat_ci_high double)")
+        con.execute("insert into team_kpis values (date '2026-11-20', 5.0, 1.8, 5.0)")
+        publish._add_new_mart_columns(con, "team_kpis_history", "main", "team_kpis")
+        con.execute("insert into team_kpis_history by name select * from team_kpis")
+        rows = con.execute("select * from team_kpis_history order by as_of_date").fetchall()
+    finally:
+        con.close()
+    assert [str(r[0]) for r in rows] == ["2026-11-19", "2026-11-20"]
+    assert [r[1:] for r in rows] == [(4.0, None, None), (5.0, 1.8, 5.0)]

@@ -50,6 +50,47 @@ def test_team_kpis_match_expected_csv(published):
     _assert_frames_equal(actual, expected, ["period_days"])
 
 
+def test_conversation_summary_matches_expected_csv(published):
+    expected = pd.read_csv(
+        WORKED_EXAMPLE / "expected_conversation_summary.csv", dtype={"csat_score": "Int64"}
+    )
+    actual = query_df(published, "select * from conversation_summary")
+    for col in ("as_of_date", "opened_date", "first_response_date", "csat_submitted_date"):
+        actual[col] = actual[col].astype(str).replace({"NaT": None})
+    _assert_frames_equal(actual, expected, ["conversation_id"])
+
+
+def test_conversation_summary_reproduces_the_90_day_figures(published):
+    """spec/metrics.md, "Conversation summary": the rows give back the screen's numbers."""
+    from_rows = query(
+        published,
+        "select count(*) filter (where human_replies + ai_replies > 0), "
+        "count(*) filter (where handling = 'ai_handled'), "
+        "count(csat_score), avg(csat_score), median(first_response_seconds) "
+        "from conversation_summary",
+    )
+    from_tiles = query(
+        published,
+        "select conversations_replied, ai_handled_conversations, csat_responses, csat_avg, "
+        "median_first_response_seconds from team_kpis where period_days = 90",
+    )
+    assert from_rows == from_tiles == [(2, 0, 1, 5.0, 450.0)]
+    handled = query(
+        published,
+        "select l.agent_id, l.conversations_handled, count(c.conversation_id) "
+        "from agent_leaderboard l left join conversation_summary c "
+        "on list_contains(string_split(c.agents_replied, ','), l.agent_id) "
+        "where l.period_days = 90 group by all order by 1",
+    )
+    assert handled == [("a1", 1, 1), ("a2", 2, 2)]
+    replies = query(
+        published,
+        "select (select sum(replies_sent) from agent_leaderboard where period_days = 90), "
+        "(select sum(human_replies) from conversation_summary)",
+    )
+    assert replies == [(4, 4)]
+
+
 def test_worked_example_drill_down(published):
     daily = query(
         published,
@@ -70,7 +111,7 @@ def test_worked_example_drill_down(published):
 def test_published_file_has_no_personal_data(published):
     tables = [r[0] for r in query(published, "select table_name from information_schema.tables")]
     assert {"agent_leaderboard", "team_kpis", "agent_daily_activity",
-            "agent_low_csat_conversations", "agents", "workspaces",
+            "agent_low_csat_conversations", "conversation_summary", "agents", "workspaces",
             "rejected_records", "publish_metadata"} <= set(tables)
     for table in tables:
         cols = query(published, "select column_name from information_schema.columns "
@@ -92,3 +133,7 @@ def test_as_of_before_the_rerate_counts_the_earlier_rating(tmp_path):
     rows = query(db, "select agent_id, csat_responses, csat_avg, replies_sent "
                      "from agent_leaderboard where period_days = 7 order by agent_id")
     assert rows == [("a1", 1, 2.0, 2), ("a2", 1, 2.0, 1)]
+    # spec/metrics.md, "CSAT interval": one response of 2 -> p = 0.25, n = 1
+    (interval,) = query(db, "select distinct csat_ci_low, csat_ci_high, team_csat_ci_low, "
+                            "team_csat_ci_high from agent_leaderboard where period_days = 7")
+    assert interval == pytest.approx((1.0585397232435634, 4.528361648001962) * 2, rel=1e-12)

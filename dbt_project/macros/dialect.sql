@@ -135,3 +135,17 @@
 {% macro spark__incremental_or_table() -%}
     {{- return("table") -}}
 {%- endmacro %}
+
+
+{#- The distinct non-null values of expr, sorted, joined with ',' (null when there are none). -#}
+{% macro sorted_distinct_list(expr) %}
+    {{- return(adapter.dispatch("sorted_distinct_list", "ochre_analytics")(expr)) -}}
+{% endmacro %}
+
+{% macro default__sorted_distinct_list(expr) -%}
+    string_agg(distinct {{ expr }}, ',' order by {{ expr }})
+{%- endmacro %}
+
+{% macro spark__sorted_distinct_list(expr) -%}
+    nullif(array_join(array_sort(collect_set({{ expr }})), ','), '')
+{%- endmacro %}

@@ -8,7 +8,8 @@
 -#}
 {%- set published = [
     "agent_leaderboard", "team_kpis", "agent_daily_activity",
-    "agent_low_csat_conversations", "agents", "workspaces", "rejected_records",
+    "agent_low_csat_conversations", "conversation_summary", "agents", "workspaces",
+    "rejected_records",
 ] -%}
 {%- set checks = [] -%}
 {%- for name in published -%}

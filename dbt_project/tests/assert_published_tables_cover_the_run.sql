@@ -7,7 +7,9 @@
       - every table that carries as_of_date holds D only;
       - agent_daily_activity covers D-179 .. D (var daily_activity_days) and
         agent_low_csat_conversations D-89 .. D (var low_csat_days), nothing
-        dated after D.
+        dated after D;
+      - conversation_summary holds D only, and its first-response and CSAT
+        dates are not after D.
 -#}
 with
 
@@ -65,6 +67,15 @@ wrong_dates as (
     union all
     {%- endif %}
     {%- endfor %}
+    union all
+    select
+        'conversation_summary: as_of_date is not D or a date after D' as problem,
+        conversation_id as id,
+        cast(null as integer) as period_days
+    from {{ ref('conversation_summary') }}
+    where as_of_date <> {{ as_of_date() }}
+        or first_response_date > {{ as_of_date() }}
+        or csat_submitted_date > {{ as_of_date() }}
 )
 
 select * from missing_team_kpis

@@ -11,6 +11,9 @@
     drowning: { label: 'drowning', color: '#c53030' },
     needs_context: { label: 'needs context', color: '#805ad5' }
   };
+  // CSAT resting on fewer responses than this is marked "few" (docs/spec/metrics.md,
+  // "CSAT interval"): below 30, the 95 % interval of a 4.0-4.5 average is a point wide or more.
+  var FEW_CSAT_RESPONSES = 30;
   var ACCENT = '#b7791f';
   var PRIOR = '#a0aec0';
   // The two team medians of first response (docs/bi.md): one name and definition each,
@@ -120,6 +123,25 @@
 
   function fmtCsat(avg, n) { return (avg === null || avg === undefined ? '—' : fmtNum(avg, 1)) + ' (' + fmtNum(n) + ')'; }
 
+  /** "95 % 3.2–4.8", the interval of a CSAT average; '' when there is none. */
+  function fmtCsatInterval(low, high) {
+    if (low === null || low === undefined || high === null || high === undefined) return '';
+    return '95 % ' + fmtNum(low, 1) + '–' + fmtNum(high, 1);
+  }
+
+  /** The interval and, under FEW_CSAT_RESPONSES responses, a "few" mark, as nodes. */
+  function csatNote(low, high, n) {
+    var text = fmtCsatInterval(low, high);
+    if (!text) return [];
+    var out = [el('span', { className: 'csat-ci', text: text })];
+    if (n < FEW_CSAT_RESPONSES) {
+      out.push(el('span', { className: 'badge few', text: 'few',
+        title: 'Only ' + n + (n === 1 ? ' response' : ' responses') + ' (under ' +
+          FEW_CSAT_RESPONSES + '): read the interval, not the average' }));
+    }
+    return out;
+  }
+
   function fmtDate(iso) {
     if (!iso) return '';
     var p = iso.split('-');
@@ -223,6 +245,9 @@
       $('viewer-role').className = 'badge role-' + me.agent_role;
       $('title').textContent = me.workspace_name || me.workspace_id;
       $('table-title').textContent = me.sees_whole_workspace ? 'Agents' : 'Your figures';
+      $('download-csv').title = me.sees_whole_workspace
+        ? "Every conversation of the workspace with activity in the last 90 days, as CSV"
+        : 'The conversations you replied on in the last 90 days, as CSV';
       return route();
     }).catch(handleError);
   }
@@ -346,7 +371,9 @@
         { 'data-figure': TEAM_FRT.perConversation.column, title: TEAM_FRT.perConversation.name +
           ' (' + TEAM_FRT.perConversation.column + '): ' + TEAM_FRT.perConversation.definition }),
       tile('CSAT', t.csat_avg === null ? '—' : fmtNum(t.csat_avg, 1),
-        fmtNum(t.csat_responses) + ' responses'),
+        el('div', { className: 'tile-sub' }, [fmtNum(t.csat_responses) + ' responses '].concat(
+          csatNote(t.csat_ci_low, t.csat_ci_high, t.csat_responses))),
+        { 'data-figure': 'team_kpis.csat_avg' }),
       tile('NPS', t.nps === null ? '—' : fmtNum(t.nps, 0), fmtNum(t.nps_responses) + ' responses')
     ]);
   }
@@ -401,7 +428,10 @@
         ].concat(roleBadge(r.agent_role, r.agent_status)))),
         el('td', { text: fmtNum(r.conversations_handled) }),
         el('td', { text: fmtDuration(r.median_first_response_seconds) }),
-        el('td', { text: fmtCsat(r.csat_avg, r.csat_responses) }),
+        el('td', { className: 'csat' }, [
+          el('span', { className: 'csat-value', text: fmtCsat(r.csat_avg, r.csat_responses) }),
+          el('span', { className: 'th-sub' }, csatNote(r.csat_ci_low, r.csat_ci_high, r.csat_responses))
+        ]),
         el('td', { className: 'ai' }, [
           el('span', { className: 'ai-nums', text: r.ai_draft_sent_replies + ' / ' + r.ai_draft_edited_replies + ' / ' + r.scratch_replies }),
           aiBar(r, total)
@@ -590,6 +620,31 @@
     svgEl('line', { x1: m.l, x2: m.l + pw, y1: m.t + ph, y2: m.t + ph, className: 'axis' }, svg);
   }
 
+  // ---------- CSV download ----------
+
+  /** Fetch the conversation export with the token and save it (a link cannot send it). */
+  function downloadConversations(agentId) {
+    var path = '/api/conversations.csv' + (agentId ? '?agent_id=' + encodeURIComponent(agentId) : '');
+    return fetch(path, { headers: { Authorization: 'Bearer ' + state.token }, cache: 'no-store' })
+      .then(function (res) {
+        if (!res.ok) {
+          return res.json().catch(function () { return {}; }).then(function (body) {
+            throw new ApiError(res.status, (body && body.detail) || res.statusText);
+          });
+        }
+        var disposition = res.headers.get('Content-Disposition') || '';
+        var m = /filename="([^"]+)"/.exec(disposition);
+        return res.blob().then(function (blob) {
+          var url = URL.createObjectURL(blob);
+          var a = el('a', { href: url, download: m ? m[1] : 'conversations.csv' });
+          document.body.appendChild(a);
+          a.click();
+          document.body.removeChild(a);
+          setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+        });
+      }).catch(handleError);
+  }
+
   // ---------- drill-down ----------
 
   function loadDetail(agentId) {
@@ -646,7 +701,11 @@
           { 'data-figure': TEAM_FRT.allSamples.column, title: TEAM_FRT.allSamples.name + ' (' +
             TEAM_FRT.allSamples.column + '): ' + TEAM_FRT.allSamples.definition }),
         tile('CSAT', fmtCsat(r.csat_avg, r.csat_responses),
-          'team ' + (r.team_csat_avg === null ? '—' : fmtNum(r.team_csat_avg, 1))),
+          el('div', { className: 'tile-sub' }, csatNote(r.csat_ci_low, r.csat_ci_high, r.csat_responses)
+            .concat([' · team ' + (r.team_csat_avg === null ? '—' : fmtNum(r.team_csat_avg, 1)) + ' ',
+              el('span', { className: 'csat-ci team', text: r.team_csat_avg === null ? ''
+                : '(' + fmtCsatInterval(r.team_csat_ci_low, r.team_csat_ci_high) + ')' })])),
+          { 'data-figure': 'agent_leaderboard.csat_avg' }),
         tile('AI-assisted replies', fmtPct(r.ai_assisted_reply_pct),
           r.ai_draft_sent_replies + ' as-is / ' + r.ai_draft_edited_replies + ' edited / ' +
           r.scratch_replies + ' scratch · team ' + fmtPct(r.team_ai_assisted_reply_pct)),
@@ -827,6 +886,11 @@
         else state.sort = { key: key, dir: key === 'agent_name' ? 1 : -1 };
         renderTable();
       });
+    });
+    $('download-csv').addEventListener('click', function () { downloadConversations(null); });
+    $('detail-download-csv').addEventListener('click', function () {
+      var agentId = currentAgent();
+      if (agentId) downloadConversations(agentId);
     });
     $('back').addEventListener('click', function (e) {
       e.preventDefault();

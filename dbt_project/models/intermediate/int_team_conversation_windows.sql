@@ -80,6 +80,8 @@ final as (
         figures.median_first_response_seconds,
         cast(figures.csat_responses as bigint) as csat_responses,
         figures.csat_avg,
+        {{ csat_interval('low', 'figures.csat_avg', 'figures.csat_responses') }} as csat_ci_low,
+        {{ csat_interval('high', 'figures.csat_avg', 'figures.csat_responses') }} as csat_ci_high,
         cast(coalesce(conversation_counts.prev_conversations_replied, 0) as bigint)
             as prev_conversations_replied
     from figures

@@ -90,6 +90,10 @@ rows_shown as (
         agent_windows.median_first_response_seconds,
         coalesce(agent_windows.csat_responses, 0) as csat_responses,
         agent_windows.csat_avg,
+        {{ csat_interval('low', 'agent_windows.csat_avg', 'agent_windows.csat_responses') }}
+            as csat_ci_low,
+        {{ csat_interval('high', 'agent_windows.csat_avg', 'agent_windows.csat_responses') }}
+            as csat_ci_high,
         coalesce(agent_windows.ai_draft_sent_replies, 0) as ai_draft_sent_replies,
         coalesce(agent_windows.ai_draft_edited_replies, 0) as ai_draft_edited_replies,
         coalesce(agent_windows.scratch_replies, 0) as scratch_replies,
@@ -118,6 +122,8 @@ joined as (
         rows_shown.*,
         team_windows.team_median_first_response_seconds,
         team_csat.csat_avg as team_csat_avg,
+        team_csat.csat_ci_low as team_csat_ci_low,
+        team_csat.csat_ci_high as team_csat_ci_high,
         case
             when team_windows.team_replies_sent > 0
                 then cast(100 as double) * team_windows.team_ai_assisted_replies
@@ -151,6 +157,8 @@ final as (
         cast(median_first_response_seconds as double) as median_first_response_seconds,
         cast(csat_responses as bigint) as csat_responses,
         cast(csat_avg as double) as csat_avg,
+        cast(csat_ci_low as double) as csat_ci_low,
+        cast(csat_ci_high as double) as csat_ci_high,
         cast(ai_draft_sent_replies as bigint) as ai_draft_sent_replies,
         cast(ai_draft_edited_replies as bigint) as ai_draft_edited_replies,
         cast(scratch_replies as bigint) as scratch_replies,
@@ -165,6 +173,8 @@ final as (
         cast(prev_conversations_handled as bigint) as prev_conversations_handled,
         cast(team_median_first_response_seconds as double) as team_median_first_response_seconds,
         cast(team_csat_avg as double) as team_csat_avg,
+        cast(team_csat_ci_low as double) as team_csat_ci_low,
+        cast(team_csat_ci_high as double) as team_csat_ci_high,
         cast(team_ai_assisted_reply_pct as double) as team_ai_assisted_reply_pct,
         cast(team_median_conversations_handled as double) as team_median_conversations_handled,
         case

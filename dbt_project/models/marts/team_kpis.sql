@@ -46,6 +46,8 @@ joined as (
         coalesce(conversation_windows.ai_handled_conversations, 0) as ai_handled_conversations,
         conversation_windows.median_first_response_seconds,
         conversation_windows.csat_avg,
+        conversation_windows.csat_ci_low,
+        conversation_windows.csat_ci_high,
         coalesce(conversation_windows.csat_responses, 0) as csat_responses,
         coalesce(nps_windows.nps_responses, 0) as nps_responses,
         nps_windows.promoters,
@@ -76,6 +78,8 @@ final as (
         ) as ai_handled_pct,
         cast(median_first_response_seconds as double) as median_first_response_seconds,
         cast(csat_avg as double) as csat_avg,
+        cast(csat_ci_low as double) as csat_ci_low,
+        cast(csat_ci_high as double) as csat_ci_high,
         cast(csat_responses as bigint) as csat_responses,
         cast(
             case
