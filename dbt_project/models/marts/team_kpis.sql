@@ -45,6 +45,7 @@ joined as (
         coalesce(conversation_windows.conversations_replied, 0) as conversations_replied,
         coalesce(conversation_windows.ai_handled_conversations, 0) as ai_handled_conversations,
         conversation_windows.median_first_response_seconds,
+        conversation_windows.median_first_response_business_seconds,
         conversation_windows.csat_avg,
         coalesce(conversation_windows.csat_responses, 0) as csat_responses,
         coalesce(nps_windows.nps_responses, 0) as nps_responses,
@@ -75,6 +76,7 @@ final as (
             end as double
         ) as ai_handled_pct,
         cast(median_first_response_seconds as double) as median_first_response_seconds,
+        cast(median_first_response_business_seconds as double) as median_first_response_business_seconds,
         cast(csat_avg as double) as csat_avg,
         cast(csat_responses as bigint) as csat_responses,
         cast(
