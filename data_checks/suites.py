@@ -66,6 +66,11 @@ PANDAS_TYPE = {
 INFORMATION_SCHEMA_TYPE = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
 
 REPLY_PARTS = ("ai_draft_sent_replies", "ai_draft_edited_replies", "scratch_replies")
+FIRST_RESPONSE_MEDIANS = ("median_first_response_seconds", "median_first_response_business_seconds")
+TEAM_FIRST_RESPONSE_MEDIANS = (
+    "team_median_first_response_seconds",
+    "team_median_first_response_business_seconds",
+)
 REPLY_PARTS_SUM = "reply_parts_sum"
 
 Reader = Callable[[str, list[Any] | None], pd.DataFrame]
@@ -274,6 +279,16 @@ def _in_set(column: str, values: tuple[Any, ...]) -> Expectation:
 def _a_ge_b(a: str, b: str) -> Expectation:
     return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
         column_A=a, column_B=b, or_equal=True, ignore_row_if="neither"
+    )
+
+
+def _calendar_ge_business(calendar: str, business: str) -> Expectation:
+    """A first-response figure in business seconds is at most the same in calendar seconds
+    (each sample's business part is at most its wait, and a median is monotone in its
+    values); skipped where either is null (no sample, or a workspace without hours)."""
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=calendar, column_B=business, or_equal=True,
+        ignore_row_if="either_value_is_missing",
     )
 
 
@@ -643,7 +658,11 @@ def _build_suite(
                 _in_set("load_quadrant", LOAD_QUADRANTS),
                 *_counts(counts),
                 *_between(
-                    ("median_first_response_seconds", "team_median_first_response_seconds"),
+                    (
+                        "median_first_response_seconds", "team_median_first_response_seconds",
+                        "median_first_response_business_seconds",
+                        "team_median_first_response_business_seconds",
+                    ),
                     0,
                     None,
                 ),
@@ -654,8 +673,18 @@ def _build_suite(
             consistency=[
                 _reply_parts_sum(),
                 _a_ge_b("conversations_handled", "first_response_samples"),
+                _calendar_ge_business(
+                    "median_first_response_seconds", "median_first_response_business_seconds"
+                ),
+                _calendar_ge_business(
+                    "team_median_first_response_seconds",
+                    "team_median_first_response_business_seconds",
+                ),
             ],
-            consistency_columns=("replies_sent", "conversations_handled", "first_response_samples"),
+            consistency_columns=(
+                "replies_sent", "conversations_handled", "first_response_samples",
+                *FIRST_RESPONSE_MEDIANS, *TEAM_FIRST_RESPONSE_MEDIANS,
+            ),
             derived={REPLY_PARTS_SUM: REPLY_PARTS},
             aggregates=[active_agent_windows_check(d)],
         )
@@ -674,12 +703,17 @@ def _build_suite(
                 _in_set("period_days", PERIOD_DAYS),
                 *_counts(counts),
                 *_between(("ai_handled_pct",), 0, 100),
-                *_between(("median_first_response_seconds",), 0, None),
+                *_between(FIRST_RESPONSE_MEDIANS, 0, None),
                 *_between(("csat_avg",), 1, 5),
                 *_between(("nps",), -100, 100),
             ],
-            consistency=[_a_ge_b("conversations_replied", "ai_handled_conversations")],
-            consistency_columns=("conversations_replied", "ai_handled_conversations"),
+            consistency=[
+                _a_ge_b("conversations_replied", "ai_handled_conversations"),
+                _calendar_ge_business(*FIRST_RESPONSE_MEDIANS),
+            ],
+            consistency_columns=(
+                "conversations_replied", "ai_handled_conversations", *FIRST_RESPONSE_MEDIANS
+            ),
             aggregates=[workspace_windows_check(d)],
         )
     if table == "agent_daily_activity":
@@ -695,14 +729,18 @@ def _build_suite(
                 *_keys(c, "workspace_id"),
                 *_fresh(c, d),
                 *_counts(counts),
-                *_between(("median_first_response_seconds",), 0, None),
+                *_between(FIRST_RESPONSE_MEDIANS, 0, None),
             ],
             consistency=[
                 _reply_parts_sum(),
                 _a_ge_b("conversations_handled", "first_response_samples"),
+                _calendar_ge_business(*FIRST_RESPONSE_MEDIANS),
                 _age_between("activity_date_age_days", "activity_date", daily_activity_days),
             ],
-            consistency_columns=("replies_sent", "conversations_handled", "first_response_samples"),
+            consistency_columns=(
+                "replies_sent", "conversations_handled", "first_response_samples",
+                *FIRST_RESPONSE_MEDIANS,
+            ),
             derived={REPLY_PARTS_SUM: REPLY_PARTS},
             ages={"activity_date_age_days": "activity_date"},
             as_of_date=d,

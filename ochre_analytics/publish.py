@@ -352,6 +352,7 @@ def record_history(settings: Settings, as_of: dt.date) -> dict[str, int]:
                 )
                 if history in published:
                     carried |= _carry_history(con, history, as_of)
+                _add_new_mart_columns(con, history, marts, mart)
                 con.execute(
                     f'delete from main."{history}" where as_of_date = cast(? as date)',
                     [as_of.isoformat()],
@@ -381,6 +382,30 @@ def record_history(settings: Settings, as_of: dt.date) -> dict[str, int]:
             f"published file into {target.name}, which did not hold them"
         )
     return rows
+
+
+def _add_new_mart_columns(
+    con: duckdb.DuckDBPyConnection, history: str, marts: str, mart: str
+) -> None:
+    """Add to a history table the columns its mart gained since the table was created (as
+    null in the older as-of dates' rows), so a mart that grows a column keeps its history."""
+
+    def columns(database: str, table: str) -> dict[str, str]:
+        return dict(
+            con.execute(
+                "select column_name, data_type from duckdb_columns() "
+                "where database_name = ? and schema_name = 'main' and table_name = ? "
+                "order by column_index",
+                [database, table],
+            ).fetchall()
+        )
+
+    current = con.execute("select current_database()").fetchone()[0]
+    have = columns(current, history)
+    marts_database = current if marts == "main" else marts.split(".")[0]
+    for name, data_type in columns(marts_database, mart).items():
+        if name not in have:
+            con.execute(f'alter table main."{history}" add column "{name}" {data_type}')
 
 
 def _attach_published_history(con: duckdb.DuckDBPyConnection, published: Path) -> set[str]:

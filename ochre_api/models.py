@@ -38,6 +38,9 @@ class LeaderboardRow(BaseModel):
     replies_sent: int
     first_response_samples: int
     median_first_response_seconds: float | None
+    median_first_response_business_seconds: float | None = Field(
+        description="null without samples or when the workspace has no business hours"
+    )
     csat_responses: int
     csat_avg: float | None
     ai_draft_sent_replies: int
@@ -47,6 +50,7 @@ class LeaderboardRow(BaseModel):
     mentions_received: int
     prev_conversations_handled: int
     team_median_first_response_seconds: float | None
+    team_median_first_response_business_seconds: float | None
     team_csat_avg: float | None
     team_ai_assisted_reply_pct: float | None
     team_median_conversations_handled: float | None
@@ -78,6 +82,7 @@ class TeamKpis(BaseModel):
     ai_handled_conversations: int
     ai_handled_pct: float | None
     median_first_response_seconds: float | None
+    median_first_response_business_seconds: float | None
     csat_avg: float | None
     csat_responses: int
     nps: float | None
@@ -92,6 +97,9 @@ class DailyPoint(BaseModel):
     first_response_samples: int
     median_first_response_seconds: float | None = Field(
         description="null on a day without first-response samples"
+    )
+    median_first_response_business_seconds: float | None = Field(
+        description="null on a day without samples or when the workspace has no business hours"
     )
     csat_responses: int
     csat_score_sum: float

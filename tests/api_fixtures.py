@@ -11,6 +11,10 @@ Workspaces and viewers:
   w1 (Europe/Berlin): w1_owner (owner), w1_admin (admin), w1_agent (agent),
                       w1_gone (agent, deactivated; last active 40 days before AS_OF)
   w2 (UTC):           w2_admin (admin)
+
+Business hours: w1 has some (every third of its waits fell entirely outside them: 0
+business seconds, the others entirely inside: business = calendar seconds); w2 has none
+(null business figures).
 """
 
 from __future__ import annotations
@@ -75,7 +79,12 @@ def _events(seed: int = 7) -> dict[str, pd.DataFrame]:
                     replies.append((ws, agent_id, conv, day, rng.choice(AI_ASSIST)))
                     if i == 0:
                         seconds = round(frt * rng.uniform(0.4, 2.4))
-                        samples.append((ws, agent_id, conv, day, float(seconds)))
+                        # w1 has business hours (every third wait outside them), w2 none
+                        business = (
+                            None if ws != "w1"
+                            else 0.0 if (day.toordinal() + k) % 3 == 0 else float(seconds)
+                        )
+                        samples.append((ws, agent_id, conv, day, float(seconds), business))
                 if rng.random() < 0.35:
                     score = rng.choices([1, 2, 3, 4, 5], weights=[1, 1, 2, 4, 6])[0]
                     at = dt.datetime.combine(day, dt.time(15, rng.randint(0, 59)), dt.UTC)
@@ -95,7 +104,7 @@ def _events(seed: int = 7) -> dict[str, pd.DataFrame]:
 
     return {
         "ev_replies": frame(replies, "workspace_id agent_id conversation_id d ai_assist"),
-        "ev_samples": frame(samples, "workspace_id agent_id conversation_id d seconds"),
+        "ev_samples": frame(samples, "workspace_id agent_id conversation_id d seconds business"),
         "ev_csat": frame(
             csat, "workspace_id agent_id conversation_id score submitted_at submitted_date"
         ),
@@ -126,6 +135,8 @@ SELECT w.period_days, a.*,
      WHERE x.agent_id = a.agent_id AND x.d BETWEEN w.s AND w.e) AS first_response_samples,
   (SELECT median(seconds) FROM ev_samples x
      WHERE x.agent_id = a.agent_id AND x.d BETWEEN w.s AND w.e) AS median_first_response_seconds,
+  (SELECT median(business) FROM ev_samples x
+     WHERE x.agent_id = a.agent_id AND x.d BETWEEN w.s AND w.e) AS median_business,
   (SELECT count(*) FROM ev_csat c
      WHERE c.agent_id = a.agent_id AND c.submitted_date BETWEEN w.s AND w.e) AS csat_responses,
   (SELECT avg(score) FROM ev_csat c
@@ -142,6 +153,8 @@ SELECT w.period_days, a.*,
      WHERE r.agent_id = a.agent_id AND r.d BETWEEN w.ps AND w.pe) AS prev_conversations_handled,
   (SELECT median(seconds) FROM ev_samples x
      WHERE x.workspace_id = a.workspace_id AND x.d BETWEEN w.s AND w.e) AS team_frt,
+  (SELECT median(business) FROM ev_samples x
+     WHERE x.workspace_id = a.workspace_id AND x.d BETWEEN w.s AND w.e) AS team_business,
   (SELECT avg(score) FROM ev_csat c
      WHERE c.workspace_id = a.workspace_id AND c.submitted_date BETWEEN w.s AND w.e) AS team_csat,
   (SELECT 100.0 * count(*) FILTER (WHERE ai_assist IN ('draft_sent', 'draft_edited'))
@@ -162,6 +175,7 @@ SELECT workspace_id, $as_of AS as_of_date, period_days, agent_id, agent_name, ag
   agent_status, conversations_handled::BIGINT AS conversations_handled,
   replies_sent::BIGINT AS replies_sent, first_response_samples::BIGINT AS first_response_samples,
   median_first_response_seconds::DOUBLE AS median_first_response_seconds,
+  median_business::DOUBLE AS median_first_response_business_seconds,
   csat_responses::BIGINT AS csat_responses, csat_avg::DOUBLE AS csat_avg,
   ai_draft_sent_replies::BIGINT AS ai_draft_sent_replies,
   ai_draft_edited_replies::BIGINT AS ai_draft_edited_replies,
@@ -171,6 +185,7 @@ SELECT workspace_id, $as_of AS as_of_date, period_days, agent_id, agent_name, ag
   mentions_received::BIGINT AS mentions_received,
   prev_conversations_handled::BIGINT AS prev_conversations_handled,
   team_frt::DOUBLE AS team_median_first_response_seconds,
+  team_business::DOUBLE AS team_median_first_response_business_seconds,
   team_csat::DOUBLE AS team_csat_avg,
   team_ai_pct::DOUBLE AS team_ai_assisted_reply_pct,
   team_median_conv::DOUBLE AS team_median_conversations_handled,
@@ -202,6 +217,9 @@ SELECT ws.workspace_id, $as_of AS as_of_date, w.period_days,
   (SELECT median(seconds) FROM ev_samples x
      WHERE x.workspace_id = ws.workspace_id AND x.d BETWEEN w.s AND w.e)::DOUBLE
     AS median_first_response_seconds,
+  (SELECT median(business) FROM ev_samples x
+     WHERE x.workspace_id = ws.workspace_id AND x.d BETWEEN w.s AND w.e)::DOUBLE
+    AS median_first_response_business_seconds,
   (SELECT avg(score) FROM ev_csat c
      WHERE c.workspace_id = ws.workspace_id AND c.submitted_date BETWEEN w.s AND w.e)::DOUBLE
     AS csat_avg,
@@ -221,7 +239,8 @@ FROM workspaces ws CROSS JOIN win w
 )
 SELECT workspace_id, as_of_date, period_days, conversations_replied, ai_handled_conversations,
   (100.0 * ai_handled_conversations / nullif(conversations_replied, 0))::DOUBLE AS ai_handled_pct,
-  median_first_response_seconds, csat_avg, csat_responses, nps, nps_responses,
+  median_first_response_seconds, median_first_response_business_seconds, csat_avg,
+  csat_responses, nps, nps_responses,
   prev_conversations_replied
 FROM t
 ORDER BY workspace_id, period_days;
@@ -242,6 +261,9 @@ SELECT k.workspace_id, $as_of AS as_of_date, k.agent_id, k.d AS activity_date,
      WHERE x.agent_id = k.agent_id AND x.d = k.d)::BIGINT AS first_response_samples,
   (SELECT median(seconds) FROM ev_samples x
      WHERE x.agent_id = k.agent_id AND x.d = k.d)::DOUBLE AS median_first_response_seconds,
+  (SELECT median(business) FROM ev_samples x
+     WHERE x.agent_id = k.agent_id AND x.d = k.d)::DOUBLE
+    AS median_first_response_business_seconds,
   (SELECT count(*) FROM ev_csat c
      WHERE c.agent_id = k.agent_id AND c.submitted_date = k.d)::BIGINT AS csat_responses,
   (SELECT coalesce(sum(score), 0) FROM ev_csat c

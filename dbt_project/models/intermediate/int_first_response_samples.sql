@@ -258,10 +258,14 @@ final as (
         samples.wait_started_at,
         {{ seconds_between('samples.wait_started_at', 'samples.replied_at') }}
             as first_response_seconds,
+        -- a sum of parts: never above the whole wait (no floating-point excess)
         cast(
             case
                 when scheduled_workspaces.workspace_id is not null
-                    then coalesce(business_waits.business_seconds, 0)
+                    then least(
+                        coalesce(business_waits.business_seconds, 0),
+                        {{ seconds_between('samples.wait_started_at', 'samples.replied_at') }}
+                    )
             end
             as double
         ) as business_seconds,
