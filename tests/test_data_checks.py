@@ -28,14 +28,16 @@ LEADERBOARD_TYPES = {
     "ai_draft_edited_replies": "BIGINT", "scratch_replies": "BIGINT",
     "ai_assisted_reply_pct": "DOUBLE", "mentions_received": "BIGINT",
     "prev_conversations_handled": "BIGINT", "team_median_first_response_seconds": "DOUBLE",
-    "team_median_first_response_business_seconds": "DOUBLE", "team_csat_avg": "DOUBLE", "team_ai_assisted_reply_pct": "DOUBLE",
+    "team_median_first_response_business_seconds": "DOUBLE", "team_csat_avg": "DOUBLE",
+    "team_ai_assisted_reply_pct": "DOUBLE",
     "team_median_conversations_handled": "DOUBLE", "load_quadrant": "VARCHAR",
 }  # fmt: skip
 TEAM_KPI_TYPES = {
     "workspace_id": "VARCHAR", "as_of_date": "DATE", "period_days": "INTEGER",
     "conversations_replied": "BIGINT", "ai_handled_conversations": "BIGINT",
     "ai_handled_pct": "DOUBLE", "median_first_response_seconds": "DOUBLE",
-    "median_first_response_business_seconds": "DOUBLE", "csat_avg": "DOUBLE", "csat_responses": "BIGINT", "nps": "DOUBLE",
+    "median_first_response_business_seconds": "DOUBLE", "csat_avg": "DOUBLE",
+    "csat_responses": "BIGINT", "nps": "DOUBLE",
     "nps_responses": "BIGINT", "prev_conversations_replied": "BIGINT",
 }  # fmt: skip
 

@@ -106,17 +106,14 @@ decided as (
         and checked.line_number = overlapping_copies.line_number
 ),
 
--- newest updated_at wins; a tie goes to the later file, then the later line
+-- of the good copies, the newest updated_at wins; a tie goes to the later file, then line
 ranked as (
     select
         *,
-        case
-            when reject_reason is null
-                then row_number() over (
-                    partition by interval_id, reject_reason is null
-                    order by updated_at desc, source_file desc, line_number desc
-                )
-        end as copy_rank
+        row_number() over (
+            partition by interval_id, reject_reason is null
+            order by updated_at desc, source_file desc, line_number desc
+        ) as copy_rank
     from decided
 ),
 

@@ -154,6 +154,8 @@ samples as (
         replied_at,
         replied_date,
         coalesce(handoff_at, customer_waiting_since) as wait_started_at,
+        {{ seconds_between('coalesce(handoff_at, customer_waiting_since)', 'replied_at') }}
+            as first_response_seconds,
         previous_human_reply_at is null as is_conversation_first_human_reply
     from with_wait_start
     where coalesce(handoff_at, customer_waiting_since) is not null
@@ -180,12 +182,12 @@ scheduled_workspaces as (
 -- every local date a wait touches, in a workspace with business hours
 wait_days as (
     select
-        days.message_id,
-        days.workspace_id,
-        days.timezone,
-        days.wait_started_at,
-        days.replied_at,
-        {{ add_days('days.first_local_date', 'days.day_offset') }} as local_date
+        sample_days.message_id,
+        sample_days.workspace_id,
+        sample_days.timezone,
+        sample_days.wait_started_at,
+        sample_days.replied_at,
+        {{ add_days('sample_days.first_local_date', 'sample_days.day_offset') }} as wait_date
     from (
         select
             samples.message_id,
@@ -204,7 +206,7 @@ wait_days as (
             on samples.workspace_id = scheduled_workspaces.workspace_id
         inner join workspaces
             on samples.workspace_id = workspaces.workspace_id
-    ) as days
+    ) as sample_days
 ),
 
 -- the open intervals of those dates (not holidays), placed on the UTC time line
@@ -213,37 +215,37 @@ open_intervals as (
         wait_days.message_id,
         wait_days.wait_started_at,
         wait_days.replied_at,
-        {{ local_time_to_utc('wait_days.local_date', 'business_hours.opens_minute', 'wait_days.timezone') }}
+        {{ local_time_to_utc('wait_days.wait_date', 'business_hours.opens_minute', 'wait_days.timezone') }}
             as opens_at_utc,
-        {{ local_time_to_utc('wait_days.local_date', 'business_hours.closes_minute', 'wait_days.timezone') }}
+        {{ local_time_to_utc('wait_days.wait_date', 'business_hours.closes_minute', 'wait_days.timezone') }}
             as closes_at_utc
     from wait_days
     inner join business_hours
         on wait_days.workspace_id = business_hours.workspace_id
-        and {{ iso_weekday('wait_days.local_date') }} = business_hours.weekday
-        and (business_hours.valid_from is null or wait_days.local_date >= business_hours.valid_from)
-        and (business_hours.valid_to is null or wait_days.local_date <= business_hours.valid_to)
+        and {{ iso_weekday('wait_days.wait_date') }} = business_hours.weekday
+        and (business_hours.valid_from is null or wait_days.wait_date >= business_hours.valid_from)
+        and (business_hours.valid_to is null or wait_days.wait_date <= business_hours.valid_to)
     left join holidays
         on wait_days.workspace_id = holidays.workspace_id
-        and wait_days.local_date = holidays.holiday_date
+        and wait_days.wait_date = holidays.holiday_date
     where holidays.workspace_id is null
 ),
 
 -- the part of each wait inside each open interval (the intervals of a day never overlap)
+wait_parts as (
+    select
+        message_id,
+        greatest(wait_started_at, opens_at_utc) as part_started_at,
+        least(replied_at, closes_at_utc) as part_ended_at
+    from open_intervals
+),
+
 business_waits as (
     select
         message_id,
-        sum(
-            case
-                when least(replied_at, closes_at_utc) > greatest(wait_started_at, opens_at_utc)
-                    then {{ seconds_between(
-                        'greatest(wait_started_at, opens_at_utc)',
-                        'least(replied_at, closes_at_utc)',
-                    ) }}
-                else 0
-            end
-        ) as business_seconds
-    from open_intervals
+        sum({{ seconds_between('part_started_at', 'part_ended_at') }}) as business_seconds
+    from wait_parts
+    where part_ended_at > part_started_at
     group by message_id
 ),
 
@@ -256,16 +258,12 @@ final as (
         samples.replied_at,
         samples.replied_date,
         samples.wait_started_at,
-        {{ seconds_between('samples.wait_started_at', 'samples.replied_at') }}
-            as first_response_seconds,
+        samples.first_response_seconds,
         -- a sum of parts: never above the whole wait (no floating-point excess)
         cast(
             case
                 when scheduled_workspaces.workspace_id is not null
-                    then least(
-                        coalesce(business_waits.business_seconds, 0),
-                        {{ seconds_between('samples.wait_started_at', 'samples.replied_at') }}
-                    )
+                    then least(coalesce(business_waits.business_seconds, 0), samples.first_response_seconds)
             end
             as double
         ) as business_seconds,

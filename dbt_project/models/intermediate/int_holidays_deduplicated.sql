@@ -45,17 +45,14 @@ checked as (
         on landed.workspace_id = workspaces.workspace_id
 ),
 
--- newest updated_at wins; a tie goes to the later file, then the later line
+-- of the good copies, the newest updated_at wins; a tie goes to the later file, then line
 ranked as (
     select
         *,
-        case
-            when reject_reason is null
-                then row_number() over (
-                    partition by holiday_id, reject_reason is null
-                    order by updated_at desc, source_file desc, line_number desc
-                )
-        end as copy_rank
+        row_number() over (
+            partition by holiday_id, reject_reason is null
+            order by updated_at desc, source_file desc, line_number desc
+        ) as copy_rank
     from checked
 ),
 

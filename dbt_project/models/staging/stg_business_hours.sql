@@ -1,4 +1,4 @@
-{#- Every landed business-hours interval record, typed, with why a bad one is bad (stg_business_hours.yml). -#}
+{#- Every landed business-hours interval, typed, with why a bad one is bad (stg_business_hours.yml). -#}
 with
 
 landed as (
@@ -42,8 +42,10 @@ final as (
                 when opens_minute is null then 'opens_at is not HH:MM'
                 when closes_minute is null then 'closes_at is not HH:MM'
                 when closes_minute <= opens_minute then 'closes_at not after opens_at'
-                when parsed.valid_from is not null and valid_from_date is null then 'unparseable date in valid_from'
-                when parsed.valid_to is not null and valid_to_date is null then 'unparseable date in valid_to'
+                when parsed.valid_from is not null and valid_from_date is null
+                    then 'unparseable date in valid_from'
+                when parsed.valid_to is not null and valid_to_date is null
+                    then 'unparseable date in valid_to'
                 when valid_to_date < valid_from_date then 'valid_to before valid_from'
             end
         ) as reject_reason
