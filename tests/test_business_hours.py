@@ -205,3 +205,25 @@ def test_bad_intervals_and_holidays_are_rejected_with_a_reason(runs):
         ("holidays/night2.jsonl", 3, 0, 1, 2),
         ("holidays/night3.jsonl", 1, 1, 0, 0),
     ]
+
+
+def test_warehouse_without_business_seconds_asks_for_a_full_refresh(tmp_path, capsys):
+    """A build database of the version before business hours: the nightly run says what to
+    do (not dbt's schema-change error) and publishes nothing; one full refresh rebuilds it."""
+    import duckdb
+
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse"
+    messages_night("night1.jsonl").write(landing)
+    assert run_pipeline(landing, warehouse, AS_OF, *GATE) == 0
+    before = published(warehouse).read_bytes()
+    con = duckdb.connect(str(warehouse / "ochre.duckdb"))
+    con.execute("alter table int_first_response_samples drop column business_seconds")
+    con.close()
+    capsys.readouterr()
+    assert run_pipeline(landing, warehouse, AS_OF, *GATE) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "was built by an earlier version of ochre-analytics (int_first_response_samples " \
+           "has no business_seconds): rebuild it once with --full-refresh" in err
+    assert published(warehouse).read_bytes() == before
+    assert run_pipeline(landing, warehouse, AS_OF, "--full-refresh", *GATE) == 0
+    assert run_pipeline(landing, warehouse, AS_OF, *GATE) == 0

@@ -202,6 +202,9 @@ def add_business_hours(landing: Path) -> None:
     none: null business figures), across the DST changes of the 120 days (Sydney 10-04,
     Berlin 10-25, New York 11-01): split shifts, a Sunday 00:00-24:00, a schedule that
     changes on 10-01, holidays; and bad records. Parquet and JSON Lines."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     ts = "2026-07-01T00:00:00Z"
     for entity in ("business_hours", "holidays"):
         (landing / entity).mkdir(parents=True, exist_ok=True)
