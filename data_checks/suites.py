@@ -68,6 +68,11 @@ PANDAS_TYPE = {
 INFORMATION_SCHEMA_TYPE = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
 
 REPLY_PARTS = ("ai_draft_sent_replies", "ai_draft_edited_replies", "scratch_replies")
+FIRST_RESPONSE_MEDIANS = ("median_first_response_seconds", "median_first_response_business_seconds")
+TEAM_FIRST_RESPONSE_MEDIANS = (
+    "team_median_first_response_seconds",
+    "team_median_first_response_business_seconds",
+)
 REPLY_PARTS_SUM = "reply_parts_sum"
 
 Reader = Callable[[str, list[Any] | None], pd.DataFrame]
@@ -303,6 +308,16 @@ def _null_iff_no_responses(columns: tuple[str, ...], count: str) -> list[Expecta
             gxe.ExpectColumnValuesToNotBeNull(column=column, row_condition=Column(count) > 0)
         )
     return out
+
+
+def _calendar_ge_business(calendar: str, business: str) -> Expectation:
+    """A first-response figure in business seconds is at most the same in calendar seconds
+    (each sample's business part is at most its wait, and a median is monotone in its
+    values); skipped where either is null (no sample, or a workspace without hours)."""
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=calendar, column_B=business, or_equal=True,
+        ignore_row_if="either_value_is_missing",
+    )
 
 
 def _reply_parts_sum() -> Expectation:
@@ -671,7 +686,11 @@ def _build_suite(
                 _in_set("load_quadrant", LOAD_QUADRANTS),
                 *_counts(counts),
                 *_between(
-                    ("median_first_response_seconds", "team_median_first_response_seconds"),
+                    (
+                        "median_first_response_seconds", "team_median_first_response_seconds",
+                        "median_first_response_business_seconds",
+                        "team_median_first_response_business_seconds",
+                    ),
                     0,
                     None,
                 ),
@@ -686,9 +705,17 @@ def _build_suite(
                 _a_ge_b("conversations_handled", "first_response_samples"),
                 *_csat_interval(),
                 *_csat_interval("team_"),
+                _calendar_ge_business(
+                    "median_first_response_seconds", "median_first_response_business_seconds"
+                ),
+                _calendar_ge_business(
+                    "team_median_first_response_seconds",
+                    "team_median_first_response_business_seconds",
+                ),
             ],
             consistency_columns=(
                 "replies_sent", "conversations_handled", "first_response_samples",
+                *FIRST_RESPONSE_MEDIANS, *TEAM_FIRST_RESPONSE_MEDIANS,
                 "csat_avg", *CSAT_INTERVAL, "team_csat_avg",
                 *(f"team_{c}" for c in CSAT_INTERVAL),
             ),  # fmt: skip
@@ -710,7 +737,7 @@ def _build_suite(
                 _in_set("period_days", PERIOD_DAYS),
                 *_counts(counts),
                 *_between(("ai_handled_pct",), 0, 100),
-                *_between(("median_first_response_seconds",), 0, None),
+                *_between(FIRST_RESPONSE_MEDIANS, 0, None),
                 *_between(("csat_avg", *CSAT_INTERVAL), 1, 5),
                 *_null_iff_no_responses(("csat_avg", *CSAT_INTERVAL), "csat_responses"),
                 *_between(("nps",), -100, 100),
@@ -718,9 +745,11 @@ def _build_suite(
             consistency=[
                 _a_ge_b("conversations_replied", "ai_handled_conversations"),
                 *_csat_interval(),
+                _calendar_ge_business(*FIRST_RESPONSE_MEDIANS),
             ],
             consistency_columns=(
                 "conversations_replied", "ai_handled_conversations", "csat_avg", *CSAT_INTERVAL,
+                *FIRST_RESPONSE_MEDIANS,
             ),  # fmt: skip
             aggregates=[workspace_windows_check(d)],
         )
@@ -737,14 +766,18 @@ def _build_suite(
                 *_keys(c, "workspace_id"),
                 *_fresh(c, d),
                 *_counts(counts),
-                *_between(("median_first_response_seconds",), 0, None),
+                *_between(FIRST_RESPONSE_MEDIANS, 0, None),
             ],
             consistency=[
                 _reply_parts_sum(),
                 _a_ge_b("conversations_handled", "first_response_samples"),
+                _calendar_ge_business(*FIRST_RESPONSE_MEDIANS),
                 _age_between("activity_date_age_days", "activity_date", daily_activity_days),
             ],
-            consistency_columns=("replies_sent", "conversations_handled", "first_response_samples"),
+            consistency_columns=(
+                "replies_sent", "conversations_handled", "first_response_samples",
+                *FIRST_RESPONSE_MEDIANS,
+            ),
             derived={REPLY_PARTS_SUM: REPLY_PARTS},
             ages={"activity_date_age_days": "activity_date"},
             as_of_date=d,
@@ -775,7 +808,7 @@ def _build_suite(
                 *_keys(c, "workspace_id"),
                 *_fresh(c, d),
                 *_counts(("human_replies", "ai_replies")),
-                *_between(("first_response_seconds",), 0, None),
+                *_between(("first_response_seconds", "first_response_business_seconds"), 0, None),
                 _in_set("handling", HANDLING),
                 _in_set("csat_score", (1, 2, 3, 4, 5)),
                 gxe.ExpectColumnValuesToNotBeNull(column="handling", row_condition=replied),
@@ -794,7 +827,9 @@ def _build_suite(
                     meta={"derived": f"{column}_age_days = as_of_date - {column}, in days"},
                 )
                 for column in ("first_response_date", "csat_submitted_date")
-            ],
+            ]
+            + [_calendar_ge_business("first_response_seconds", "first_response_business_seconds")],
+            consistency_columns=("first_response_seconds", "first_response_business_seconds"),
             ages={
                 "first_response_date_age_days": "first_response_date",
                 "csat_submitted_date_age_days": "csat_submitted_date",

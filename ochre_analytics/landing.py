@@ -102,6 +102,35 @@ def list_entity_files(landing_dir: Path, entity: str) -> EntityFiles:
     return found
 
 
+# Columns an incremental model gained after a build database could have been built: a nightly
+# run on such a database would stop with dbt's schema-change error; say what to do instead.
+INCREMENTAL_COLUMNS_ADDED = {
+    "int_conversation_changes": ("business_calendar",),
+    "int_first_response_samples": ("business_seconds",),
+    "fct_agent_activity": ("first_response_business_seconds",),
+    "fct_conversation_activity": ("first_response_business_seconds",),
+}
+
+
+def _check_incremental_columns(con, build_db: Path) -> None:
+    """LandingError when an incremental table of the build database lacks a column this
+    version writes (built by an earlier version): a full refresh rebuilds it."""
+    columns = set(
+        con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'main'"
+        ).fetchall()
+    )
+    tables = {table for table, _ in columns}
+    for table, added in INCREMENTAL_COLUMNS_ADDED.items():
+        missing = [c for c in added if table in tables and (table, c) not in columns]
+        if missing:
+            raise LandingError(
+                f"{build_db} was built by an earlier version of ochre-analytics ({table} has "
+                f"no {', '.join(missing)}): rebuild it once with --full-refresh"
+            )
+
+
 def loaded_files(build_db: Path) -> dict[str, LoadedFile]:
     """The load log of the build database (landing-relative path -> file as loaded); empty
     when the database or the table does not exist yet. Read through a read-only connection
@@ -130,6 +159,7 @@ def loaded_files(build_db: Path) -> dict[str, LoadedFile]:
                     "load log of landing files): rebuild it once with --full-refresh"
                 )
             return {}
+        _check_incremental_columns(con, build_db)
         rows = con.execute(
             f"select source_file, file_size_bytes, file_modified_at, loaded_at "
             f"from {LOAD_LOG_TABLE} where load_status = 'loaded'"

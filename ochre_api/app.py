@@ -171,6 +171,9 @@ def _daily_series(
                 activity_date=day,
                 **counts,
                 median_first_response_seconds=(r or {}).get("median_first_response_seconds"),
+                median_first_response_business_seconds=(r or {}).get(
+                    "median_first_response_business_seconds"
+                ),
                 csat_score_sum=score_sum,
                 csat_avg=score_sum / counts["csat_responses"] if counts["csat_responses"] else None,
                 ai_assisted_reply_pct=(

@@ -38,6 +38,9 @@ class LeaderboardRow(BaseModel):
     replies_sent: int
     first_response_samples: int
     median_first_response_seconds: float | None
+    median_first_response_business_seconds: float | None = Field(
+        description="null without samples or when the workspace has no business hours"
+    )
     csat_responses: int
     csat_avg: float | None
     csat_ci_low: float | None
@@ -49,6 +52,7 @@ class LeaderboardRow(BaseModel):
     mentions_received: int
     prev_conversations_handled: int
     team_median_first_response_seconds: float | None
+    team_median_first_response_business_seconds: float | None
     team_csat_avg: float | None
     team_csat_ci_low: float | None
     team_csat_ci_high: float | None
@@ -82,6 +86,7 @@ class TeamKpis(BaseModel):
     ai_handled_conversations: int
     ai_handled_pct: float | None
     median_first_response_seconds: float | None
+    median_first_response_business_seconds: float | None
     csat_avg: float | None
     csat_ci_low: float | None = Field(description="95 % interval of csat_avg, lower end")
     csat_ci_high: float | None = Field(description="95 % interval of csat_avg, upper end")
@@ -98,6 +103,9 @@ class DailyPoint(BaseModel):
     first_response_samples: int
     median_first_response_seconds: float | None = Field(
         description="null on a day without first-response samples"
+    )
+    median_first_response_business_seconds: float | None = Field(
+        description="null on a day without samples or when the workspace has no business hours"
     )
     csat_responses: int
     csat_score_sum: float
@@ -152,6 +160,7 @@ class ConversationSummaryRow(BaseModel):
     first_responder_agent_id: str | None
     first_response_date: dt.date | None
     first_response_seconds: float | None
+    first_response_business_seconds: float | None
     human_replies: int
     ai_replies: int
     handling: str | None = Field(description="ai_handled, handed_off or human; null: no reply")

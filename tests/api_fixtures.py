@@ -11,6 +11,10 @@ Workspaces and viewers:
   w1 (Europe/Berlin): w1_owner (owner), w1_admin (admin), w1_agent (agent),
                       w1_gone (agent, deactivated; last active 40 days before AS_OF)
   w2 (UTC):           w2_admin (admin)
+
+Business hours: w1 has some (every third of its waits fell entirely outside them: 0
+business seconds, the others entirely inside: business = calendar seconds); w2 has none
+(null business figures).
 """
 
 from __future__ import annotations
@@ -75,7 +79,12 @@ def _events(seed: int = 7) -> dict[str, pd.DataFrame]:
                     replies.append((ws, agent_id, conv, day, rng.choice(AI_ASSIST)))
                     if i == 0:
                         seconds = round(frt * rng.uniform(0.4, 2.4))
-                        samples.append((ws, agent_id, conv, day, float(seconds)))
+                        # w1 has business hours (every third wait outside them), w2 none
+                        business = (
+                            None if ws != "w1"
+                            else 0.0 if (day.toordinal() + k) % 3 == 0 else float(seconds)
+                        )
+                        samples.append((ws, agent_id, conv, day, float(seconds), business))
                 if rng.random() < 0.35:
                     score = rng.choices([1, 2, 3, 4, 5], weights=[1, 1, 2, 4, 6])[0]
                     at = dt.datetime.combine(day, dt.time(15, rng.randint(0, 59)), dt.UTC)
@@ -95,7 +104,7 @@ def _events(seed: int = 7) -> dict[str, pd.DataFrame]:
 
     return {
         "ev_replies": frame(replies, "workspace_id agent_id conversation_id d ai_assist"),
-        "ev_samples": frame(samples, "workspace_id agent_id conversation_id d seconds"),
+        "ev_samples": frame(samples, "workspace_id agent_id conversation_id d seconds business"),
         "ev_csat": frame(
             csat, "workspace_id agent_id conversation_id score submitted_at submitted_date"
         ),
@@ -134,6 +143,8 @@ SELECT w.period_days, a.*,
      WHERE x.agent_id = a.agent_id AND x.d BETWEEN w.s AND w.e) AS first_response_samples,
   (SELECT median(seconds) FROM ev_samples x
      WHERE x.agent_id = a.agent_id AND x.d BETWEEN w.s AND w.e) AS median_first_response_seconds,
+  (SELECT median(business) FROM ev_samples x
+     WHERE x.agent_id = a.agent_id AND x.d BETWEEN w.s AND w.e) AS median_business,
   (SELECT count(*) FROM ev_csat c
      WHERE c.agent_id = a.agent_id AND c.submitted_date BETWEEN w.s AND w.e) AS csat_responses,
   (SELECT avg(score) FROM ev_csat c
@@ -150,6 +161,8 @@ SELECT w.period_days, a.*,
      WHERE r.agent_id = a.agent_id AND r.d BETWEEN w.ps AND w.pe) AS prev_conversations_handled,
   (SELECT median(seconds) FROM ev_samples x
      WHERE x.workspace_id = a.workspace_id AND x.d BETWEEN w.s AND w.e) AS team_frt,
+  (SELECT median(business) FROM ev_samples x
+     WHERE x.workspace_id = a.workspace_id AND x.d BETWEEN w.s AND w.e) AS team_business,
   (SELECT avg(score) FROM ev_csat c
      WHERE c.workspace_id = a.workspace_id AND c.submitted_date BETWEEN w.s AND w.e) AS team_csat,
   (SELECT count(*) FROM ev_csat c
@@ -173,6 +186,7 @@ SELECT workspace_id, $as_of AS as_of_date, period_days, agent_id, agent_name, ag
   agent_status, conversations_handled::BIGINT AS conversations_handled,
   replies_sent::BIGINT AS replies_sent, first_response_samples::BIGINT AS first_response_samples,
   median_first_response_seconds::DOUBLE AS median_first_response_seconds,
+  median_business::DOUBLE AS median_first_response_business_seconds,
   csat_responses::BIGINT AS csat_responses, csat_avg::DOUBLE AS csat_avg,
   least(csat_avg, ci_bound(csat_avg, csat_responses, -1))::DOUBLE AS csat_ci_low,
   greatest(csat_avg, ci_bound(csat_avg, csat_responses, 1))::DOUBLE AS csat_ci_high,
@@ -184,6 +198,7 @@ SELECT workspace_id, $as_of AS as_of_date, period_days, agent_id, agent_name, ag
   mentions_received::BIGINT AS mentions_received,
   prev_conversations_handled::BIGINT AS prev_conversations_handled,
   team_frt::DOUBLE AS team_median_first_response_seconds,
+  team_business::DOUBLE AS team_median_first_response_business_seconds,
   team_csat::DOUBLE AS team_csat_avg,
   least(team_csat, ci_bound(team_csat, team_csat_n, -1))::DOUBLE AS team_csat_ci_low,
   greatest(team_csat, ci_bound(team_csat, team_csat_n, 1))::DOUBLE AS team_csat_ci_high,
@@ -217,6 +232,9 @@ SELECT ws.workspace_id, $as_of AS as_of_date, w.period_days,
   (SELECT median(seconds) FROM ev_samples x
      WHERE x.workspace_id = ws.workspace_id AND x.d BETWEEN w.s AND w.e)::DOUBLE
     AS median_first_response_seconds,
+  (SELECT median(business) FROM ev_samples x
+     WHERE x.workspace_id = ws.workspace_id AND x.d BETWEEN w.s AND w.e)::DOUBLE
+    AS median_first_response_business_seconds,
   (SELECT avg(score) FROM ev_csat c
      WHERE c.workspace_id = ws.workspace_id AND c.submitted_date BETWEEN w.s AND w.e)::DOUBLE
     AS csat_avg,
@@ -236,7 +254,7 @@ FROM workspaces ws CROSS JOIN win w
 )
 SELECT workspace_id, as_of_date, period_days, conversations_replied, ai_handled_conversations,
   (100.0 * ai_handled_conversations / nullif(conversations_replied, 0))::DOUBLE AS ai_handled_pct,
-  median_first_response_seconds, csat_avg,
+  median_first_response_seconds, median_first_response_business_seconds, csat_avg,
   least(csat_avg, ci_bound(csat_avg, csat_responses, -1))::DOUBLE AS csat_ci_low,
   greatest(csat_avg, ci_bound(csat_avg, csat_responses, 1))::DOUBLE AS csat_ci_high,
   csat_responses, nps, nps_responses, prev_conversations_replied
@@ -259,6 +277,7 @@ SELECT k.workspace_id, $as_of AS as_of_date, k.conversation_id,
   ) AS opened_date,
   x.agent_id AS first_responder_agent_id, x.d AS first_response_date,
   x.seconds::DOUBLE AS first_response_seconds,
+  x.business::DOUBLE AS first_response_business_seconds,
   (SELECT count(*) FROM ev_replies r WHERE r.conversation_id = k.conversation_id
      AND r.d BETWEEN $as_of - 89 AND $as_of)::BIGINT AS human_replies,
   (SELECT count(*) FROM ev_ai_only i WHERE i.conversation_id = k.conversation_id
@@ -289,6 +308,9 @@ SELECT k.workspace_id, $as_of AS as_of_date, k.agent_id, k.d AS activity_date,
      WHERE x.agent_id = k.agent_id AND x.d = k.d)::BIGINT AS first_response_samples,
   (SELECT median(seconds) FROM ev_samples x
      WHERE x.agent_id = k.agent_id AND x.d = k.d)::DOUBLE AS median_first_response_seconds,
+  (SELECT median(business) FROM ev_samples x
+     WHERE x.agent_id = k.agent_id AND x.d = k.d)::DOUBLE
+    AS median_first_response_business_seconds,
   (SELECT count(*) FROM ev_csat c
      WHERE c.agent_id = k.agent_id AND c.submitted_date = k.d)::BIGINT AS csat_responses,
   (SELECT coalesce(sum(score), 0) FROM ev_csat c

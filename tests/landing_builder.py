@@ -91,12 +91,28 @@ class Landing:
                "updated_at": created_at, **kw}
         return self.add("mentions", rec, file)  # type: ignore[return-value]
 
+    def interval(self, interval_id: str, workspace_id: str, weekday: int, opens_at: str,
+                 closes_at: str, valid_from: str | None = None, valid_to: str | None = None,
+                 file: str | None = None, **kw) -> dict:
+        """One business-hours interval (weekday 1 = Monday), local HH:MM times."""
+        rec = {"interval_id": interval_id, "workspace_id": workspace_id, "weekday": weekday,
+               "opens_at": opens_at, "closes_at": closes_at, "valid_from": valid_from,
+               "valid_to": valid_to, "updated_at": "2026-01-01T00:00:00Z", **kw}
+        return self.add("business_hours", rec, file)  # type: ignore[return-value]
+
+    def holiday(self, holiday_id: str, workspace_id: str, date: str, name: str = "Holiday",
+                file: str | None = None, **kw) -> dict:
+        rec = {"holiday_id": holiday_id, "workspace_id": workspace_id, "date": date,
+               "name": name, "updated_at": "2026-01-01T00:00:00Z", **kw}
+        return self.add("holidays", rec, file)  # type: ignore[return-value]
+
     def write(self, root: Path) -> Path:
         for entity in ("workspaces", "agents", "conversations", "messages",
                        "csat_responses", "mentions"):
             (root / entity).mkdir(parents=True, exist_ok=True)
         for (entity, name), records in self.files.items():
             path = root / entity / name
+            path.parent.mkdir(parents=True, exist_ok=True)
             if path.exists():  # landing files are immutable once landed
                 raise FileExistsError(f"{path} has landed already: write a new file")
             if name.endswith(".parquet"):

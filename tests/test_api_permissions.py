@@ -547,4 +547,4 @@ def test_conversation_csv_defuses_spreadsheet_formulas() -> None:
                ai_replies=2, as_of_date=AS_OF, first_response_seconds=12.5)
     (line,) = conversations_csv([row]).split("\r\n")[1:-1]
     assert line.startswith("w1,2026-11-20,\"'=HYPERLINK(\"\"x\"\")\",")
-    assert ",12.5,0,2," in line
+    assert ",12.5,,0,2," in line

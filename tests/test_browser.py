@@ -445,3 +445,73 @@ def test_low_score_conversations_without_a_url_template_are_plain_ids(
         "#low-csat tbody tr td:nth-child(3)", "cs => cs.map(c => c.innerText.trim())")
     assert cells == [c["conversation_id"] for c in low]
     assert page.locator("#low-csat tbody a").count() == 0
+
+
+def duration(seconds: float | None) -> str:
+    """A duration as the page shows it ('—' for none)."""
+    return "—" if seconds is None else format_seconds(seconds)
+
+
+def test_first_response_switches_between_calendar_and_business_hours(server, new_page) -> None:
+    """Calendar time by default; the switch shows the business-hours medians in the table,
+    the team tile, the scatter (quadrants by the same rule) and the drill-down, and stays
+    on for the session. w2 has no business hours: its business figures are '—'."""
+    base, client = server
+    page = new_page("basis")
+    page.goto(f"{base}/?token={token('w1_admin')}")
+    wait_loaded(page, 30)
+    assert page.get_attribute("body", "data-frt-basis") == "calendar"
+    assert page.get_attribute('[data-basis="calendar"]', "aria-pressed") == "true"
+    rows = {r["agent_id"]: r for r in api(client, "w1_admin", "/api/leaderboard?period=30")["rows"]}
+    team = api(client, "w1_admin", "/api/team?period=30")
+    shown = shown_rows(page)
+    assert column(page, 2) == [duration(rows[a]["median_first_response_seconds"]) for a in shown]
+    business = {a: r["median_first_response_business_seconds"] for a, r in rows.items()}
+    assert all(v is not None for v in business.values())
+    assert any(business[a] != rows[a]["median_first_response_seconds"] for a in rows)
+
+    page.click('[data-basis="business"]')
+    wait_loaded(page, 30)
+    assert page.get_attribute("body", "data-frt-basis") == "business"
+    assert page.get_attribute('[data-basis="business"]', "aria-pressed") == "true"
+    assert page.inner_text('th[data-sort="median_first_response_seconds"]') == (
+        "Median first response (business hours)"
+    )
+    shown = shown_rows(page)
+    assert column(page, 2) == [duration(business[a]) for a in shown]
+    tile = page.locator('[data-figure="team_kpis.median_first_response_business_seconds"]')
+    assert tile.locator(".tile-value").inner_text() == duration(
+        team["median_first_response_business_seconds"]
+    )
+    # the quadrants: load_quadrant's rule on the business-hours medians
+    team_business = next(iter(rows.values()))["team_median_first_response_business_seconds"]
+    for agent, r in rows.items():
+        busy = r["conversations_handled"] >= r["team_median_conversations_handled"]
+        fast = business[agent] <= team_business
+        expected = ("workhorse" if fast else "drowning") if busy else (
+            "underloaded" if fast else "needs_context")
+        assert page.get_attribute(f'tr[data-agent-id="{agent}"] .dot', "data-q") == expected
+    # sorting by first response sorts by the business-hours medians
+    page.click('th[data-sort="median_first_response_seconds"]')
+    page.click('th[data-sort="median_first_response_seconds"]')
+    assert shown_rows(page) == sorted(rows, key=lambda a: (business[a], rows[a]["agent_name"]))
+    shot(page, "admin-30-days-business-hours.png")
+
+    # the drill-down keeps the basis
+    page.click('tr[data-agent-id="w1_agent"]')
+    wait_loaded(page, 30)
+    page.wait_for_selector("#detail-view:not([hidden])")
+    charts = page.eval_on_selector_all(
+        "#detail-charts [data-chart]", "cs => cs.map(c => c.dataset.chart)"
+    )
+    assert "median_first_response_business_seconds" in charts
+
+    # w2 has no business hours: '—' and no point on the scatter
+    other = new_page("basis-w2")
+    other.goto(f"{base}/?token={token('w2_admin', 'w2')}")
+    wait_loaded(other, 30)
+    other.click('[data-basis="business"]')
+    wait_loaded(other, 30)
+    assert column(other, 2) == ["—"]
+    assert other.locator("#scatter .point").count() == 0
+    assert "business hours" in other.inner_text("#scatter-note")

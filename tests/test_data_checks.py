@@ -23,11 +23,13 @@ LEADERBOARD_TYPES = {
     "agent_id": "VARCHAR", "agent_name": "VARCHAR", "agent_role": "VARCHAR",
     "agent_status": "VARCHAR", "conversations_handled": "BIGINT", "replies_sent": "BIGINT",
     "first_response_samples": "BIGINT", "median_first_response_seconds": "DOUBLE",
+    "median_first_response_business_seconds": "DOUBLE",
     "csat_responses": "BIGINT", "csat_avg": "DOUBLE", "csat_ci_low": "DOUBLE",
     "csat_ci_high": "DOUBLE", "ai_draft_sent_replies": "BIGINT",
     "ai_draft_edited_replies": "BIGINT", "scratch_replies": "BIGINT",
     "ai_assisted_reply_pct": "DOUBLE", "mentions_received": "BIGINT",
     "prev_conversations_handled": "BIGINT", "team_median_first_response_seconds": "DOUBLE",
+    "team_median_first_response_business_seconds": "DOUBLE",
     "team_csat_avg": "DOUBLE", "team_csat_ci_low": "DOUBLE", "team_csat_ci_high": "DOUBLE",
     "team_ai_assisted_reply_pct": "DOUBLE",
     "team_median_conversations_handled": "DOUBLE", "load_quadrant": "VARCHAR",
@@ -36,6 +38,7 @@ TEAM_KPI_TYPES = {
     "workspace_id": "VARCHAR", "as_of_date": "DATE", "period_days": "INTEGER",
     "conversations_replied": "BIGINT", "ai_handled_conversations": "BIGINT",
     "ai_handled_pct": "DOUBLE", "median_first_response_seconds": "DOUBLE",
+    "median_first_response_business_seconds": "DOUBLE",
     "csat_avg": "DOUBLE", "csat_ci_low": "DOUBLE", "csat_ci_high": "DOUBLE",
     "csat_responses": "BIGINT", "nps": "DOUBLE",
     "nps_responses": "BIGINT", "prev_conversations_replied": "BIGINT",
@@ -44,13 +47,15 @@ SUMMARY_TYPES = {
     "workspace_id": "VARCHAR", "as_of_date": "DATE", "conversation_id": "VARCHAR",
     "opened_date": "DATE", "first_responder_agent_id": "VARCHAR",
     "first_response_date": "DATE", "first_response_seconds": "DOUBLE",
+    "first_response_business_seconds": "DOUBLE",
     "human_replies": "BIGINT", "ai_replies": "BIGINT", "handling": "VARCHAR",
     "csat_score": "INTEGER", "csat_submitted_date": "DATE", "agents_replied": "VARCHAR",
 }  # fmt: skip
 
 DAILY_COLUMNS = (
     "workspace_id, as_of_date, agent_id, activity_date, conversations_handled, replies_sent,"
-    " first_response_samples, median_first_response_seconds, csat_responses, csat_score_sum,"
+    " first_response_samples, median_first_response_seconds,"
+    " median_first_response_business_seconds, csat_responses, csat_score_sum,"
     " ai_draft_sent_replies, ai_draft_edited_replies, scratch_replies, mentions_received"
 )
 
@@ -72,7 +77,7 @@ def _daily_row(*values) -> str:
     median_sql = "NULL::DOUBLE" if median is None else f"{median}::DOUBLE"
     return (
         f"('w1', DATE '{AS_OF}', '{agent}', DATE '{day}', {conv}::BIGINT, {replies}::BIGINT,"
-        f" {samples}::BIGINT, {median_sql}, {csat}::BIGINT, {score_sum}::BIGINT,"
+        f" {samples}::BIGINT, {median_sql}, NULL::DOUBLE, {csat}::BIGINT, {score_sum}::BIGINT,"
         f" {sent}::BIGINT, {edited}::BIGINT, {scratch}::BIGINT, {mentions}::BIGINT)"
     )
 

@@ -21,8 +21,9 @@ def test_entities_are_the_dbt_sources_of_the_landing_contract():
     (landing,) = [s for s in sources if s["name"] == "landing"]
     assert tuple(t["name"] for t in landing["tables"]) == landing_mod.ENTITIES
     assert landing_mod.ENTITIES == ("workspaces", "agents", "conversations", "messages",
-                                    "csat_responses", "mentions", "nps_responses")
-    assert landing_mod.OPTIONAL_ENTITIES == ("nps_responses",)
+                                    "csat_responses", "mentions", "nps_responses",
+                                    "business_hours", "holidays")
+    assert landing_mod.OPTIONAL_ENTITIES == ("nps_responses", "business_hours", "holidays")
     # every entity has its staging and deduplicated model
     models = Path(landing_mod.SOURCES_YML).parents[1]
     for entity in landing_mod.ENTITIES:

@@ -169,7 +169,7 @@ def test_landing_sensor_observes_only_when_files_change(tmp_path):
     shutil.copytree(WORKED_EXAMPLE / "landing", landing)
     ochre = OchreSettings(landing_dir=str(landing), warehouse_dir=str(tmp_path / "wh"))
     first = landing_observation_sensor(dg.build_sensor_context(resources={"ochre": ochre}))
-    assert len(first.asset_events) == 7
+    assert len(first.asset_events) == 9  # one per landing entity, the optional ones too
     again = landing_observation_sensor(
         dg.build_sensor_context(cursor=first.cursor, resources={"ochre": ochre})
     )
@@ -178,7 +178,7 @@ def test_landing_sensor_observes_only_when_files_change(tmp_path):
     changed = landing_observation_sensor(
         dg.build_sensor_context(cursor=first.cursor, resources={"ochre": ochre})
     )
-    assert len(changed.asset_events) == 7
+    assert len(changed.asset_events) == 9
 
 
 # -- backfill: one run over a range equals one run per day ------------------------------------

@@ -197,6 +197,55 @@ def add_reader_corner_cases(landing: Path) -> None:
     _write_lines(landing / "messages" / "notes.txt", ["not read"])
 
 
+def add_business_hours(landing: Path) -> None:
+    """Business hours and holidays for three of the generated workspaces (ws00002, UTC, has
+    none: null business figures), across the DST changes of the 120 days (Sydney 10-04,
+    Berlin 10-25, New York 11-01): split shifts, a Sunday 00:00-24:00, a schedule that
+    changes on 10-01, holidays; and bad records. Parquet and JSON Lines."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ts = "2026-07-01T00:00:00Z"
+    for entity in ("business_hours", "holidays"):
+        (landing / entity).mkdir(parents=True, exist_ok=True)
+
+    def interval(iid, ws, weekday, opens, closes, valid_from=None, valid_to=None):
+        return {"interval_id": iid, "workspace_id": ws, "weekday": weekday, "opens_at": opens,
+                "closes_at": closes, "valid_from": valid_from, "valid_to": valid_to,
+                "updated_at": ts}
+
+    rows = []
+    for day in range(1, 6):
+        rows += [interval(f"ny_am{day}", "ws00000", day, "09:00", "12:00"),
+                 interval(f"ny_pm{day}", "ws00000", day, "13:00", "17:30"),
+                 interval(f"be{day}", "ws00001", day, "08:00", "16:00"),
+                 interval(f"sy_old{day}", "ws00003", day, "09:00", "17:00", None, "2026-09-30"),
+                 interval(f"sy_new{day}", "ws00003", day, "10:00", "18:00", "2026-10-01")]
+    rows += [interval("ny_sat", "ws00000", 6, "10:00", "14:00", "2026-10-01"),
+             interval("be_sun", "ws00001", 7, "00:00", "24:00", "2026-01-01"),
+             interval("sy_sun", "ws00003", 7, "09:00", "17:00", "2026-01-01")]
+    pq.write_table(pa.Table.from_pylist(rows), landing / "business_hours" / "hours.parquet")
+    _write_lines(landing / "business_hours" / "edge.jsonl", [
+        interval("be_sat1", "ws00001", 6, "10:00", "12:00"),
+        interval("be_sat2", "ws00001", 6, "11:30", "13:00"),  # overlaps be_sat1: both rejected
+        interval("bad_day", "ws00001", 0, "10:00", "12:00"),
+        interval("bad_order", "ws00001", 6, "15:00", "14:00"),
+        interval("nowhere", "ws_none", 1, "09:00", "17:00"),
+    ])
+
+    def holiday(hid, ws, date):
+        return {"holiday_id": hid, "workspace_id": ws, "date": date, "name": hid,
+                "updated_at": ts}
+
+    _write_lines(landing / "holidays" / "holidays.jsonl", [
+        holiday("ny_columbus", "ws00000", "2026-10-12"),
+        holiday("ny_veterans", "ws00000", "2026-11-11"),
+        holiday("be_unity", "ws00001", "2026-10-03"),
+        holiday("sy_labour", "ws00003", "2026-10-05"),
+        holiday("bad_date", "ws00003", "2026-02-30"),
+    ])
+
+
 def generated_landing(root: Path) -> Path:
     """About 2,000 conversations in four time zones (demo_data), plus the corner cases."""
     from ochre_analytics import demo_data
@@ -207,6 +256,7 @@ def generated_landing(root: Path) -> Path:
         end_date=AS_OF, progress=False,
     )
     add_reader_corner_cases(landing)
+    add_business_hours(landing)
     return landing
 
 
@@ -541,6 +591,32 @@ def test_generated_set_covers_timezones_formats_and_rejections(generated):
         p.suffix for p in Path(generated["landing"]).rglob("*") if p.is_file()
     }
     assert {".jsonl", ".gz", ".parquet"} <= landing_files
+
+
+def test_generated_set_has_business_hours_on_both_engines(generated):
+    """The business-hours figures compared above are there (not all null), null for the
+    workspace without hours, at most the calendar ones; bad schedule records rejected."""
+    for engine in ("duckdb", "spark"):
+        rows = _query(
+            generated[engine],
+            "select workspace_id, count(median_first_response_business_seconds),"
+            " count(*) filter (where median_first_response_business_seconds"
+            " > median_first_response_seconds) from agent_daily_activity group by all",
+        )
+        counts = {ws: (present, above) for ws, present, above in rows}
+        assert all(counts[ws][0] > 0 for ws in ("ws00000", "ws00001", "ws00003")), counts
+        assert counts["ws00002"][0] == 0
+        assert all(above == 0 for _, above in counts.values())
+    reasons = dict(_query(
+        generated["spark"],
+        "select record_id, reason from rejected_records"
+        " where entity in ('business_hours', 'holidays')",
+    ))
+    assert reasons == {
+        "be_sat1": "overlaps interval be_sat2", "be_sat2": "overlaps interval be_sat1",
+        "bad_day": "weekday out of range 1-7", "bad_order": "closes_at not after opens_at",
+        "nowhere": "unknown workspace", "bad_date": "unparseable date in date",
+    }
 
 
 def test_corner_case_lines_rejected_with_their_line_numbers(generated):

@@ -149,3 +149,91 @@
 {% macro spark__sorted_distinct_list(expr) -%}
     nullif(array_join(array_sort(collect_set({{ expr }})), ','), '')
 {%- endmacro %}
+
+
+{#- True when the whole string matches the regular expression (no backslashes in it, please). -#}
+{% macro full_match(expr, pattern) %}
+    {{- return(adapter.dispatch("full_match", "ochre_analytics")(expr, pattern)) -}}
+{% endmacro %}
+
+{% macro default__full_match(expr, pattern) -%}
+    regexp_full_match({{ expr }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__full_match(expr, pattern) -%}
+    ({{ expr }} rlike '^(?:{{ pattern }})$')
+{%- endmacro %}
+
+
+{#- A `YYYY-MM-DD` string as a DATE; null for anything else (another shape, an impossible date). -#}
+{% macro parse_iso_date(expr) %}
+    {{- return(adapter.dispatch("parse_iso_date", "ochre_analytics")(expr)) -}}
+{% endmacro %}
+
+{% macro default__parse_iso_date(expr) -%}
+    case when {{ full_match(expr, "[0-9]{4}-[0-9]{2}-[0-9]{2}") }} then try_cast({{ expr }} as date) end
+{%- endmacro %}
+
+
+{#- ISO day of the week of a date: 1 = Monday ... 7 = Sunday. -#}
+{% macro iso_weekday(date_expr) %}
+    {{- return(adapter.dispatch("iso_weekday", "ochre_analytics")(date_expr)) -}}
+{% endmacro %}
+
+{% macro default__iso_weekday(date_expr) -%}
+    isodow({{ date_expr }})
+{%- endmacro %}
+
+{% macro spark__iso_weekday(date_expr) -%}
+    (weekday({{ date_expr }}) + 1)
+{%- endmacro %}
+
+
+{#-
+    The UTC instant of a wall-clock time in an IANA time zone: the local date
+    plus a number of minutes after its midnight (1440 is the next midnight).
+    DST-correct: the offset is the one in force at that wall-clock time.
+-#}
+{% macro local_time_to_utc(date_expr, minutes_expr, tz_expr) %}
+    {{- return(adapter.dispatch("local_time_to_utc", "ochre_analytics")(date_expr, minutes_expr, tz_expr)) -}}
+{% endmacro %}
+
+{% macro default__local_time_to_utc(date_expr, minutes_expr, tz_expr) -%}
+    timezone({{ tz_expr }}, cast({{ date_expr }} as timestamp) + to_minutes(cast({{ minutes_expr }} as integer)))
+{%- endmacro %}
+
+{#- Spark: needs the session time zone UTC (spark.sql.session.timeZone, set in profiles.yml). -#}
+{% macro spark__local_time_to_utc(date_expr, minutes_expr, tz_expr) -%}
+    to_utc_timestamp(
+        timestamp_seconds(unix_seconds(cast({{ date_expr }} as timestamp)) + 60 * cast({{ minutes_expr }} as bigint)),
+        {{ tz_expr }}
+    )
+{%- endmacro %}
+
+
+{#- One row per n in 0 .. n_expr (a set-returning select-list expression). -#}
+{% macro explode_range(n_expr) %}
+    {{- return(adapter.dispatch("explode_range", "ochre_analytics")(n_expr)) -}}
+{% endmacro %}
+
+{% macro default__explode_range(n_expr) -%}
+    unnest(range(0, cast({{ n_expr }} as bigint) + 1))
+{%- endmacro %}
+
+{% macro spark__explode_range(n_expr) -%}
+    explode(sequence(0, cast({{ n_expr }} as int)))
+{%- endmacro %}
+
+
+{#- The values of a string expression in a group, sorted and joined with `|` (an aggregate). -#}
+{% macro sorted_string_agg(expr) %}
+    {{- return(adapter.dispatch("sorted_string_agg", "ochre_analytics")(expr)) -}}
+{% endmacro %}
+
+{% macro default__sorted_string_agg(expr) -%}
+    string_agg({{ expr }}, '|' order by {{ expr }})
+{%- endmacro %}
+
+{% macro spark__sorted_string_agg(expr) -%}
+    concat_ws('|', array_sort(collect_list({{ expr }})))
+{%- endmacro %}

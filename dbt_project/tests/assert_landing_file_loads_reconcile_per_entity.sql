@@ -14,6 +14,8 @@
     'csat_responses': ref('int_csat_responses_deduplicated'),
     'mentions': ref('int_mentions_deduplicated'),
     'nps_responses': ref('int_nps_responses_deduplicated'),
+    'business_hours': ref('int_business_hours_deduplicated'),
+    'holidays': ref('int_holidays_deduplicated'),
 } %}
 with
 

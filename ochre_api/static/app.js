@@ -4,6 +4,7 @@
 
   var TOKEN_KEY = 'ochre.token';
   var PERIOD_KEY = 'ochre.period';
+  var BASIS_KEY = 'ochre.frtBasis';
   var SVGNS = 'http://www.w3.org/2000/svg';
   var QUADRANTS = {
     workhorse: { label: 'workhorse', color: '#2f855a' },
@@ -33,7 +34,25 @@
     }
   };
 
+  // First response in calendar time (the default: what load_quadrant uses) or in the
+  // workspace's business hours (spec/metrics.md, "Business hours"). The same API rows carry
+  // both; in business hours the page places the agents in the quadrants against the team's
+  // business-hours median, by the rule of load_quadrant.
+  var BASIS = {
+    calendar: {
+      own: 'median_first_response_seconds',
+      team: 'team_median_first_response_seconds',
+      suffix: ''
+    },
+    business: {
+      own: 'median_first_response_business_seconds',
+      team: 'team_median_first_response_business_seconds',
+      suffix: ' (business hours)'
+    }
+  };
+
   var state = {
+    basis: 'calendar',
     token: null,
     me: null,
     period: null,
@@ -172,6 +191,56 @@
     if (role && role !== 'agent') out.push(el('span', { className: 'badge role-' + role, text: role }));
     if (status && status !== 'active') out.push(el('span', { className: 'badge status', text: status }));
     return out;
+  }
+
+  // ---------- first response: calendar or business hours ----------
+
+  function basis() { return BASIS[state.basis]; }
+
+  /** The row's median first response in the chosen basis (null: none). */
+  function frt(r) {
+    var v = r ? r[basis().own] : null;
+    return v === undefined ? null : v;
+  }
+
+  function teamFrt(r) {
+    var v = r ? r[basis().team] : null;
+    return v === undefined ? null : v;
+  }
+
+  /** load_quadrant in calendar time; the same rule on the business-hours medians otherwise. */
+  function quadrantOf(r) {
+    if (state.basis === 'calendar') return r.load_quadrant;
+    var v = frt(r), t = teamFrt(r), n = r.team_median_conversations_handled;
+    if (v === null || t === null || n === null || n === undefined) return null;
+    var busy = r.conversations_handled >= n, fast = v <= t;
+    return busy ? (fast ? 'workhorse' : 'drowning') : (fast ? 'underloaded' : 'needs_context');
+  }
+
+  function teamFigure(figure) {
+    return Object.assign({}, figure, {
+      name: figure.name + basis().suffix,
+      column: figure.column.replace('first_response_seconds', basis().own.replace('median_', ''))
+    });
+  }
+
+  function setBasis(b) {
+    if (!BASIS[b]) return Promise.resolve();
+    state.basis = b;
+    sessionStorage.setItem(BASIS_KEY, b);
+    updateBasisButtons();
+    return route();
+  }
+
+  function updateBasisButtons() {
+    Array.prototype.forEach.call(document.querySelectorAll('[data-basis]'), function (b) {
+      var on = b.getAttribute('data-basis') === state.basis;
+      b.setAttribute('aria-pressed', on ? 'true' : 'false');
+      b.className = on ? 'active' : '';
+    });
+    var th = document.querySelector('#leaderboard th[data-sort="median_first_response_seconds"]');
+    if (th) th.textContent = 'Median first response' + basis().suffix;
+    document.body.setAttribute('data-frt-basis', state.basis);
   }
 
   // ---------- API ----------
@@ -363,13 +432,14 @@
         changeSub(t.conversations_replied, t.prev_conversations_replied, 'period')),
       tile('Handled by AI alone', fmtPct(t.ai_handled_pct),
         fmtNum(t.ai_handled_conversations) + ' conversations'),
-      tile('Team median first response', fmtDuration(t.median_first_response_seconds),
+      tile('Team median first response' + basis().suffix, fmtDuration(frt(t)),
         el('div', { className: 'tile-sub' }, [
           el('span', { className: 'figure-name', text: TEAM_FRT.perConversation.qualifier }),
           ': ' + TEAM_FRT.perConversation.definition
         ]),
-        { 'data-figure': TEAM_FRT.perConversation.column, title: TEAM_FRT.perConversation.name +
-          ' (' + TEAM_FRT.perConversation.column + '): ' + TEAM_FRT.perConversation.definition }),
+        { 'data-figure': teamFigure(TEAM_FRT.perConversation).column,
+          title: teamFigure(TEAM_FRT.perConversation).name + ' (' +
+            teamFigure(TEAM_FRT.perConversation).column + '): ' + TEAM_FRT.perConversation.definition }),
       tile('CSAT', t.csat_avg === null ? '—' : fmtNum(t.csat_avg, 1),
         el('div', { className: 'tile-sub' }, [fmtNum(t.csat_responses) + ' responses '].concat(
           csatNote(t.csat_ci_low, t.csat_ci_high, t.csat_responses))),
@@ -381,6 +451,7 @@
   function sortValue(row, key) {
     if (key === 'change') return row.conversations_handled - row.prev_conversations_handled;
     if (key === 'agent_name') return (row.agent_name || row.agent_id).toLowerCase();
+    if (key === 'median_first_response_seconds') return frt(row);
     return row[key];
   }
 
@@ -422,12 +493,12 @@
       var total = r.ai_draft_sent_replies + r.ai_draft_edited_replies + r.scratch_replies;
       var tr = el('tr', { 'data-agent-id': r.agent_id, tabindex: 0, title: 'Open ' + (r.agent_name || r.agent_id) }, [
         el('td', { className: 'left' }, el('div', { className: 'agent' }, [
-          el('span', { className: 'dot', 'data-q': r.load_quadrant || 'none',
-            title: r.load_quadrant ? QUADRANTS[r.load_quadrant].label : 'no first-response sample' }),
+          el('span', { className: 'dot', 'data-q': quadrantOf(r) || 'none',
+            title: quadrantOf(r) ? QUADRANTS[quadrantOf(r)].label : 'no first-response sample' }),
           el('span', { className: 'name', text: r.agent_name || r.agent_id })
         ].concat(roleBadge(r.agent_role, r.agent_status)))),
         el('td', { text: fmtNum(r.conversations_handled) }),
-        el('td', { text: fmtDuration(r.median_first_response_seconds) }),
+        el('td', { className: 'frt', text: fmtDuration(frt(r)) }),
         el('td', { className: 'csat' }, [
           el('span', { className: 'csat-value', text: fmtCsat(r.csat_avg, r.csat_responses) }),
           el('span', { className: 'th-sub' }, csatNote(r.csat_ci_low, r.csat_ci_high, r.csat_responses))
@@ -499,12 +570,12 @@
     clear(box);
     var W = 960, H = 380, m = { l: 64, r: 84, t: 24, b: 46 };
     var pw = W - m.l - m.r, ph = H - m.t - m.b;
-    var pts = rows.filter(function (r) { return r.median_first_response_seconds !== null; });
-    var none = rows.filter(function (r) { return r.median_first_response_seconds === null; });
+    var pts = rows.filter(function (r) { return frt(r) !== null; });
+    var none = rows.filter(function (r) { return frt(r) === null; });
     var teamX = rows.length ? rows[0].team_median_conversations_handled : null;
-    var teamY = rows.length ? rows[0].team_median_first_response_seconds : null;
+    var teamY = rows.length ? teamFrt(rows[0]) : null;
     var xs = scale(Math.max.apply(null, pts.map(function (r) { return r.conversations_handled; }).concat([teamX || 0])) * 1.1, 5, false, 4);
-    var ys = scale(Math.max.apply(null, pts.map(function (r) { return r.median_first_response_seconds; }).concat([teamY || 0])) * 1.1, 5, true);
+    var ys = scale(Math.max.apply(null, pts.map(function (r) { return frt(r); }).concat([teamY || 0])) * 1.1, 5, true);
     function X(v) { return m.l + pw * v / xs.max; }
     function Y(v) { return m.t + ph - ph * v / ys.max; }
 
@@ -528,7 +599,7 @@
     axes(svg, xs, ys, X, Y, m, pw, ph, function (v) { return fmtNum(v); }, fmtDurationTick);
     svgEl('text', { x: m.l + pw / 2, y: H - 8, 'text-anchor': 'middle', className: 'axis-title', text: 'Conversations handled' }, svg);
     svgEl('text', { x: 14, y: m.t + ph / 2, 'text-anchor': 'middle', className: 'axis-title',
-      transform: 'rotate(-90 14 ' + (m.t + ph / 2) + ')', text: 'Median first response' }, svg);
+      transform: 'rotate(-90 14 ' + (m.t + ph / 2) + ')', text: 'Median first response' + basis().suffix }, svg);
     // team medians: dashed lines, labelled outside the plot so no point hides them
     if (teamX !== null) {
       svgEl('line', { x1: X(teamX), x2: X(teamX), y1: m.t, y2: m.t + ph, className: 'median-line' }, svg);
@@ -541,16 +612,16 @@
       svgEl('text', { x: m.l + pw + 6, y: Y(teamY) + 11, className: 'median-label', text: fmtDuration(teamY) }, svg);
     }
     var placed = pts.map(function (r) {
-      var cx = X(r.conversations_handled), cy = Y(r.median_first_response_seconds);
+      var cx = X(r.conversations_handled), cy = Y(frt(r));
       return { x1: cx - 8, x2: cx + 8, y1: cy - 8, y2: cy + 8 };
     });
     // draw the lowest points last so labels near the axis win ties predictably
     pts.slice().sort(function (a, b) {
-      return a.median_first_response_seconds - b.median_first_response_seconds || byName(a, b);
+      return frt(a) - frt(b) || byName(a, b);
     }).forEach(function (r) {
-      var q = QUADRANTS[r.load_quadrant] || { color: ACCENT, label: '' };
+      var q = QUADRANTS[quadrantOf(r)] || { color: ACCENT, label: '' };
       var g = svgEl('g', { className: 'point', 'data-agent-id': r.agent_id, tabindex: 0 }, svg);
-      var cx = X(r.conversations_handled), cy = Y(r.median_first_response_seconds);
+      var cx = X(r.conversations_handled), cy = Y(frt(r));
       svgEl('circle', { cx: cx, cy: cy, r: 7, fill: q.color, stroke: '#fff', 'stroke-width': 2 }, g);
       var name = r.agent_name || r.agent_id;
       var spot = labelSpot(cx, cy, name.length * 7 + 4, placed, m, pw, ph);
@@ -558,13 +629,13 @@
         svgEl('text', { x: spot.x, y: spot.y, 'text-anchor': spot.anchor, className: 'point-label', text: name }, g);
       }
       svgEl('title', { text: name + ': ' + r.conversations_handled + ' conversations, ' +
-        fmtDuration(r.median_first_response_seconds) + ' median first response' + (q.label ? ' (' + q.label + ')' : '') }, g);
+        fmtDuration(frt(r)) + ' median first response' + basis().suffix + (q.label ? ' (' + q.label + ')' : '') }, g);
       g.addEventListener('click', function () { openAgent(r.agent_id); });
     });
     box.appendChild(svg);
     var legend = $('scatter-medians');
     clear(legend);
-    if (teamY !== null) legend.appendChild(namedFigure(TEAM_FRT.allSamples, teamY));
+    if (teamY !== null) legend.appendChild(namedFigure(teamFigure(TEAM_FRT.allSamples), teamY));
     if (teamX !== null) {
       legend.appendChild(el('p', { className: 'named-figure small', 'data-figure':
         'agent_leaderboard.team_median_conversations_handled' }, [
@@ -575,7 +646,8 @@
     }
     var note = $('scatter-note');
     note.hidden = none.length === 0;
-    note.textContent = none.length ? 'Not plotted (no first-response sample in this period): ' +
+    note.textContent = none.length ? 'Not plotted (no first-response ' +
+      (state.basis === 'business' ? 'figure in business hours' : 'sample') + ' in this period): ' +
       none.map(function (r) { return r.agent_name || r.agent_id; }).join(', ') + '.' : '';
   }
 
@@ -679,9 +751,9 @@
     var badges = $('detail-badges');
     clear(badges);
     append(badges, roleBadge(a.agent_role, a.agent_status));
-    if (r && r.load_quadrant) {
-      var q = QUADRANTS[r.load_quadrant];
-      badges.appendChild(el('span', { className: 'badge quad', 'data-q': r.load_quadrant, text: q ? q.label : r.load_quadrant }));
+    if (r && quadrantOf(r)) {
+      var q = QUADRANTS[quadrantOf(r)];
+      badges.appendChild(el('span', { className: 'badge quad', 'data-q': quadrantOf(r), text: q ? q.label : quadrantOf(r) }));
     }
 
     var tiles = $('detail-tiles');
@@ -692,14 +764,15 @@
           changeSub(r.conversations_handled, r.prev_conversations_handled, 'period')),
         tile('Replies sent', fmtNum(r.replies_sent), fmtNum(r.first_response_samples) +
           (r.first_response_samples === 1 ? ' first-response sample' : ' first-response samples')),
-        tile('Median first response', fmtDuration(r.median_first_response_seconds),
+        tile('Median first response' + basis().suffix, fmtDuration(frt(r)),
           el('div', { className: 'tile-sub' }, [
             el('span', { className: 'figure-name', text: 'Team, ' + TEAM_FRT.allSamples.qualifier + ': ' }),
-            el('span', { className: 'figure-value', text: fmtDuration(r.team_median_first_response_seconds) }),
+            el('span', { className: 'figure-value', text: fmtDuration(teamFrt(r)) }),
             ' — ' + TEAM_FRT.allSamples.definition
           ]),
-          { 'data-figure': TEAM_FRT.allSamples.column, title: TEAM_FRT.allSamples.name + ' (' +
-            TEAM_FRT.allSamples.column + '): ' + TEAM_FRT.allSamples.definition }),
+          { 'data-figure': teamFigure(TEAM_FRT.allSamples).column,
+            title: teamFigure(TEAM_FRT.allSamples).name + ' (' +
+              teamFigure(TEAM_FRT.allSamples).column + '): ' + TEAM_FRT.allSamples.definition }),
         tile('CSAT', fmtCsat(r.csat_avg, r.csat_responses),
           el('div', { className: 'tile-sub' }, csatNote(r.csat_ci_low, r.csat_ci_high, r.csat_responses)
             .concat([' · team ' + (r.team_csat_avg === null ? '—' : fmtNum(r.team_csat_avg, 1)) + ' ',
@@ -725,9 +798,9 @@
       headline: r ? fmtNum(r.conversations_handled) + ' · prior ' + fmtNum(r.prev_conversations_handled) : ''
     }));
     charts.appendChild(dailyChart(cur, prev, {
-      title: 'First response', sub: 'median per day', key: 'median_first_response_seconds',
+      title: 'First response' + basis().suffix, sub: 'median per day', key: basis().own,
       fmtY: fmtDuration, fmtTick: fmtDurationTick, duration: true, labels: labels, gaps: true,
-      headline: r ? fmtDuration(r.median_first_response_seconds) : ''
+      headline: r ? fmtDuration(frt(r)) : ''
     }));
     charts.appendChild(dailyChart(cur, prev, {
       title: 'CSAT', sub: 'average score per day', key: 'csat_avg', gaps: true,
@@ -892,6 +965,12 @@
       var agentId = currentAgent();
       if (agentId) downloadConversations(agentId);
     });
+    var savedBasis = sessionStorage.getItem(BASIS_KEY);
+    if (BASIS[savedBasis]) state.basis = savedBasis;
+    Array.prototype.forEach.call(document.querySelectorAll('[data-basis]'), function (b) {
+      b.addEventListener('click', function () { setBasis(b.getAttribute('data-basis')); });
+    });
+    updateBasisButtons();
     $('back').addEventListener('click', function (e) {
       e.preventDefault();
       history.pushState(null, '', location.pathname + location.search);

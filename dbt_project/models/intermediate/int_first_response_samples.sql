@@ -8,6 +8,14 @@
     The wait started at f, else at c; with neither there is no sample.
     One sample at most per (agent, conversation), dated by t1's local date.
 
+    business_seconds: the part of [wait start, t1] inside the workspace's
+    open intervals (int_business_hours_deduplicated) on the local dates the
+    wait touches, holidays excluded; each interval's local opening and
+    closing times are placed on the UTC time line of its date in the
+    workspace's time zone (DST-correct). Null for a workspace without any
+    interval. int_conversation_changes changes every conversation of a
+    workspace whose business hours or holidays changed.
+
     Incremental by conversation: a run appends the samples of the
     conversations changed since its last build; the post-hook deletes their
     older samples (macros/incremental.sql).
@@ -136,7 +144,8 @@ with_wait_start as (
         replies.previous_human_reply_at
 ),
 
-final as (
+-- the samples: wait start and reply
+samples as (
     select
         workspace_id,
         conversation_id,
@@ -147,10 +156,124 @@ final as (
         coalesce(handoff_at, customer_waiting_since) as wait_started_at,
         {{ seconds_between('coalesce(handoff_at, customer_waiting_since)', 'replied_at') }}
             as first_response_seconds,
-        previous_human_reply_at is null as is_conversation_first_human_reply,
-        {{ run_started_at_literal() }} as _built_at
+        previous_human_reply_at is null as is_conversation_first_human_reply
     from with_wait_start
     where coalesce(handoff_at, customer_waiting_since) is not null
+),
+
+-- business hours: the current intervals and holidays of each workspace
+business_hours as (
+    select * from {{ ref('int_business_hours_deduplicated') }}
+    where copy_status = 'current'
+),
+
+holidays as (
+    select distinct
+        workspace_id,
+        holiday_date
+    from {{ ref('int_holidays_deduplicated') }}
+    where copy_status = 'current'
+),
+
+scheduled_workspaces as (
+    select distinct workspace_id from business_hours
+),
+
+-- every local date a wait touches, in a workspace with business hours
+wait_days as (
+    select
+        sample_days.message_id,
+        sample_days.workspace_id,
+        sample_days.timezone,
+        sample_days.wait_started_at,
+        sample_days.replied_at,
+        {{ add_days('sample_days.first_local_date', 'sample_days.day_offset') }} as wait_date
+    from (
+        select
+            samples.message_id,
+            samples.workspace_id,
+            workspaces.timezone,
+            samples.wait_started_at,
+            samples.replied_at,
+            {{ local_date('samples.wait_started_at', 'workspaces.timezone') }} as first_local_date,
+            {{ explode_range(dbt.datediff(
+                local_date('samples.wait_started_at', 'workspaces.timezone'),
+                'samples.replied_date',
+                'day',
+            )) }} as day_offset
+        from samples
+        inner join scheduled_workspaces
+            on samples.workspace_id = scheduled_workspaces.workspace_id
+        inner join workspaces
+            on samples.workspace_id = workspaces.workspace_id
+    ) as sample_days
+),
+
+-- the open intervals of those dates (not holidays), placed on the UTC time line
+open_intervals as (
+    select
+        wait_days.message_id,
+        wait_days.wait_started_at,
+        wait_days.replied_at,
+        {{ local_time_to_utc('wait_days.wait_date', 'business_hours.opens_minute', 'wait_days.timezone') }}
+            as opens_at_utc,
+        {{ local_time_to_utc('wait_days.wait_date', 'business_hours.closes_minute', 'wait_days.timezone') }}
+            as closes_at_utc
+    from wait_days
+    inner join business_hours
+        on wait_days.workspace_id = business_hours.workspace_id
+        and {{ iso_weekday('wait_days.wait_date') }} = business_hours.weekday
+        and (business_hours.valid_from is null or wait_days.wait_date >= business_hours.valid_from)
+        and (business_hours.valid_to is null or wait_days.wait_date <= business_hours.valid_to)
+    left join holidays
+        on wait_days.workspace_id = holidays.workspace_id
+        and wait_days.wait_date = holidays.holiday_date
+    where holidays.workspace_id is null
+),
+
+-- the part of each wait inside each open interval (the intervals of a day never overlap)
+wait_parts as (
+    select
+        message_id,
+        greatest(wait_started_at, opens_at_utc) as part_started_at,
+        least(replied_at, closes_at_utc) as part_ended_at
+    from open_intervals
+),
+
+business_waits as (
+    select
+        message_id,
+        sum({{ seconds_between('part_started_at', 'part_ended_at') }}) as business_seconds
+    from wait_parts
+    where part_ended_at > part_started_at
+    group by message_id
+),
+
+final as (
+    select
+        samples.workspace_id,
+        samples.conversation_id,
+        samples.agent_id,
+        samples.message_id,
+        samples.replied_at,
+        samples.replied_date,
+        samples.wait_started_at,
+        samples.first_response_seconds,
+        -- a sum of parts: never above the whole wait (no floating-point excess)
+        cast(
+            case
+                when scheduled_workspaces.workspace_id is not null
+                    then least(coalesce(business_waits.business_seconds, 0), samples.first_response_seconds)
+            end
+            as double
+        ) as business_seconds,
+        samples.is_conversation_first_human_reply,
+        {{ run_started_at_literal() }} as _built_at
+    from samples
+    left join scheduled_workspaces
+        on samples.workspace_id = scheduled_workspaces.workspace_id
+    left join business_waits
+        on samples.message_id = business_waits.message_id
 )
 
 select * from final

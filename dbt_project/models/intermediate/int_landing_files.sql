@@ -23,6 +23,8 @@
     'csat_responses': ref('stg_csat_responses'),
     'mentions': ref('stg_mentions'),
     'nps_responses': ref('stg_nps_responses'),
+    'business_hours': ref('stg_business_hours'),
+    'holidays': ref('stg_holidays'),
 } %}
 {%- set entities = "('" ~ (staged.keys() | join("', '")) ~ "')" %}
 

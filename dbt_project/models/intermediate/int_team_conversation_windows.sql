@@ -62,6 +62,8 @@ figures as (
         period_days,
         {{ exact_median("case when in_window then first_response_seconds end") }}
             as median_first_response_seconds,
+        {{ exact_median("case when in_window then first_response_business_seconds end") }}
+            as median_first_response_business_seconds,
         sum(case when in_window and csat_counted then 1 else 0 end) as csat_responses,
         avg(case when in_window and csat_counted then csat_score end) as csat_avg
     from activity
@@ -78,6 +80,7 @@ final as (
         cast(coalesce(conversation_counts.ai_handled_conversations, 0) as bigint)
             as ai_handled_conversations,
         figures.median_first_response_seconds,
+        figures.median_first_response_business_seconds,
         cast(figures.csat_responses as bigint) as csat_responses,
         figures.csat_avg,
         {{ csat_interval('low', 'figures.csat_avg', 'figures.csat_responses') }} as csat_ci_low,

@@ -36,6 +36,8 @@ agent_windows as (
         sum(case when in_window then first_response_samples else 0 end) as first_response_samples,
         {{ exact_median("case when in_window then first_response_seconds end") }}
             as median_first_response_seconds,
+        {{ exact_median("case when in_window then first_response_business_seconds end") }}
+            as median_first_response_business_seconds,
         sum(case when in_window and csat_counted then 1 else 0 end) as csat_responses,
         avg(case when in_window and csat_counted then csat_score end) as csat_avg,
         sum(case when in_window then ai_draft_sent_replies else 0 end) as ai_draft_sent_replies,
@@ -63,6 +65,8 @@ team_windows as (
         period_days,
         {{ exact_median("case when in_window then first_response_seconds end") }}
             as team_median_first_response_seconds,
+        {{ exact_median("case when in_window then first_response_business_seconds end") }}
+            as team_median_first_response_business_seconds,
         sum(case when in_window then replies_sent else 0 end) as team_replies_sent,
         sum(
             case when in_window then ai_draft_sent_replies + ai_draft_edited_replies else 0 end
@@ -88,6 +92,7 @@ rows_shown as (
         coalesce(agent_windows.replies_sent, 0) as replies_sent,
         coalesce(agent_windows.first_response_samples, 0) as first_response_samples,
         agent_windows.median_first_response_seconds,
+        agent_windows.median_first_response_business_seconds,
         coalesce(agent_windows.csat_responses, 0) as csat_responses,
         agent_windows.csat_avg,
         {{ csat_interval('low', 'agent_windows.csat_avg', 'agent_windows.csat_responses') }}
@@ -121,6 +126,7 @@ joined as (
     select
         rows_shown.*,
         team_windows.team_median_first_response_seconds,
+        team_windows.team_median_first_response_business_seconds,
         team_csat.csat_avg as team_csat_avg,
         team_csat.csat_ci_low as team_csat_ci_low,
         team_csat.csat_ci_high as team_csat_ci_high,
@@ -155,6 +161,7 @@ final as (
         cast(replies_sent as bigint) as replies_sent,
         cast(first_response_samples as bigint) as first_response_samples,
         cast(median_first_response_seconds as double) as median_first_response_seconds,
+        cast(median_first_response_business_seconds as double) as median_first_response_business_seconds,
         cast(csat_responses as bigint) as csat_responses,
         cast(csat_avg as double) as csat_avg,
         cast(csat_ci_low as double) as csat_ci_low,
@@ -172,6 +179,8 @@ final as (
         cast(mentions_received as bigint) as mentions_received,
         cast(prev_conversations_handled as bigint) as prev_conversations_handled,
         cast(team_median_first_response_seconds as double) as team_median_first_response_seconds,
+        cast(team_median_first_response_business_seconds as double)
+            as team_median_first_response_business_seconds,
         cast(team_csat_avg as double) as team_csat_avg,
         cast(team_csat_ci_low as double) as team_csat_ci_low,
         cast(team_csat_ci_high as double) as team_csat_ci_high,

@@ -62,7 +62,8 @@ first_response as (
         conversation_id,
         agent_id as first_responder_agent_id,
         replied_date as first_response_date,
-        first_response_seconds
+        first_response_seconds,
+        business_seconds as first_response_business_seconds
     from (
         select
             *,
@@ -95,6 +96,7 @@ joined as (
         first_response.first_responder_agent_id,
         first_response.first_response_date,
         first_response.first_response_seconds,
+        first_response.first_response_business_seconds,
         window_activity.human_replies,
         window_activity.ai_replies,
         case
@@ -130,6 +132,7 @@ final as (
         first_responder_agent_id,
         cast(first_response_date as date) as first_response_date,
         cast(first_response_seconds as double) as first_response_seconds,
+        cast(first_response_business_seconds as double) as first_response_business_seconds,
         cast(human_replies as bigint) as human_replies,
         cast(ai_replies as bigint) as ai_replies,
         handling,

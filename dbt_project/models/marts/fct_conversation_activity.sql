@@ -99,7 +99,8 @@ first_human_reply_samples as (
         workspace_id,
         conversation_id,
         replied_date as activity_date,
-        min(first_response_seconds) as first_response_seconds
+        min(first_response_seconds) as first_response_seconds,
+        min(business_seconds) as first_response_business_seconds
     from samples
     where is_conversation_first_human_reply
     group by 1, 2, 3
@@ -113,6 +114,7 @@ unioned as (
         human_replies,
         ai_replies,
         cast(null as double) as first_response_seconds,
+        cast(null as double) as first_response_business_seconds,
         0 as csat_responses,
         cast(null as integer) as csat_score,
         cast(null as {{ landing_sql_type("timestamp") }}) as csat_submitted_at,
@@ -128,6 +130,7 @@ unioned as (
         0 as human_replies,
         0 as ai_replies,
         first_response_seconds,
+        first_response_business_seconds,
         0 as csat_responses,
         null as csat_score,
         null as csat_submitted_at,
@@ -143,6 +146,7 @@ unioned as (
         0 as human_replies,
         0 as ai_replies,
         null as first_response_seconds,
+        null as first_response_business_seconds,
         1 as csat_responses,
         score as csat_score,
         submitted_at as csat_submitted_at,
@@ -158,6 +162,7 @@ aggregated as (
         sum(human_replies) as human_replies,
         sum(ai_replies) as ai_replies,
         max(first_response_seconds) as first_response_seconds,
+        max(first_response_business_seconds) as first_response_business_seconds,
         sum(csat_responses) as csat_responses,
         max(csat_score) as csat_score,
         max(csat_submitted_at) as csat_submitted_at,

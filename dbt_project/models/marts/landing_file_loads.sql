@@ -13,6 +13,8 @@ with
     ref('int_csat_responses_deduplicated'),
     ref('int_mentions_deduplicated'),
     ref('int_nps_responses_deduplicated'),
+    ref('int_business_hours_deduplicated'),
+    ref('int_holidays_deduplicated'),
 ] %}
 
 files as (

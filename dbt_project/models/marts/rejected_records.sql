@@ -12,6 +12,8 @@ with
     'csat_responses': (ref('int_csat_responses_deduplicated'), 'response_id'),
     'mentions': (ref('int_mentions_deduplicated'), 'mention_id'),
     'nps_responses': (ref('int_nps_responses_deduplicated'), 'response_id'),
+    'business_hours': (ref('int_business_hours_deduplicated'), 'interval_id'),
+    'holidays': (ref('int_holidays_deduplicated'), 'holiday_id'),
 } %}
 
 final as (

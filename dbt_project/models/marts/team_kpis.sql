@@ -45,6 +45,7 @@ joined as (
         coalesce(conversation_windows.conversations_replied, 0) as conversations_replied,
         coalesce(conversation_windows.ai_handled_conversations, 0) as ai_handled_conversations,
         conversation_windows.median_first_response_seconds,
+        conversation_windows.median_first_response_business_seconds,
         conversation_windows.csat_avg,
         conversation_windows.csat_ci_low,
         conversation_windows.csat_ci_high,
@@ -77,6 +78,7 @@ final as (
             end as double
         ) as ai_handled_pct,
         cast(median_first_response_seconds as double) as median_first_response_seconds,
+        cast(median_first_response_business_seconds as double) as median_first_response_business_seconds,
         cast(csat_avg as double) as csat_avg,
         cast(csat_ci_low as double) as csat_ci_low,
         cast(csat_ci_high as double) as csat_ci_high,

@@ -41,6 +41,8 @@ DESCRIPTIONS = {
     "csat_responses": "CSAT ratings (1-5) of conversations.",
     "mentions": "@mentions inside internal notes.",
     "nps_responses": "NPS responses (optional folder).",
+    "business_hours": "Open intervals of each workspace's week, local time (optional folder).",
+    "holidays": "Local dates a workspace is closed all day (optional folder).",
 }
 
 
