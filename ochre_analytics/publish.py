@@ -384,20 +384,25 @@ def record_history(settings: Settings, as_of: dt.date) -> dict[str, int]:
     return rows
 
 
+def _own_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """The column names of ``main.<table>`` in the warehouse's own database."""
+    return {
+        name
+        for (name,) in con.execute(
+            "select column_name from duckdb_columns() where database_name = current_database() "
+            "and schema_name = 'main' and table_name = ?",
+            [table],
+        ).fetchall()
+    }
+
+
 def _add_new_mart_columns(
     con: duckdb.DuckDBPyConnection, history: str, marts: str, mart: str
 ) -> None:
     """Add to the history table the columns its mart has gained since the table was made
     (e.g. ``csat_ci_low``): older as-of dates keep null there, as they were published."""
     database, _, schema = marts.rpartition(".")
-    own = {
-        name
-        for (name,) in con.execute(
-            "select column_name from duckdb_columns() where database_name = current_database() "
-            "and schema_name = 'main' and table_name = ?",
-            [history],
-        ).fetchall()
-    }
+    own = _own_columns(con, history)
     for name, data_type in con.execute(
         "select column_name, data_type from duckdb_columns() where database_name = "
         + ("current_database()" if not database else "?")
@@ -446,14 +451,7 @@ def _attach_published_history(con: duckdb.DuckDBPyConnection, published: Path) -
 def _carry_history(con: duckdb.DuckDBPyConnection, history: str, as_of: dt.date) -> set[dt.date]:
     """Copy the rows of every as-of date the published `history` holds and the warehouse's
     does not (but `as_of`, recorded next); the dates copied. Columns are matched by name."""
-    own = {
-        name
-        for (name,) in con.execute(
-            "select column_name from duckdb_columns() where database_name = current_database() "
-            "and schema_name = 'main' and table_name = ?",
-            [history],
-        ).fetchall()
-    }
+    own = _own_columns(con, history)
     theirs = [
         name
         for (name,) in con.execute(

@@ -147,6 +147,21 @@ def resolve_viewer(db: PublishedDB, claims: Claims) -> Viewer:
     return Viewer(row)
 
 
+def visible_agent(db: PublishedDB, viewer: Viewer, agent_id: str) -> dict[str, Any]:
+    """The agent `agent_id` of the viewer's workspace, if the viewer may see their figures:
+    404 when there is no such agent there, 403 for an agent naming someone else."""
+    target = db.row(
+        "SELECT agent_id, workspace_id, agent_name, agent_role, agent_status "
+        "FROM agents WHERE agent_id = ? AND workspace_id = ?",
+        [agent_id, viewer.workspace_id],
+    )
+    if target is None:
+        raise _fail(404, "no such agent in your workspace")
+    if not viewer.sees_whole_workspace and agent_id != viewer.agent_id:
+        raise _fail(403, "agents may only see their own figures")
+    return target
+
+
 def _daily_series(
     db: PublishedDB, viewer: Viewer, agent_id: str, as_of: dt.date, window: models.Window
 ) -> list[models.DailyPoint]:
@@ -347,15 +362,7 @@ def create_app(
         with store.open() as db:
             viewer = resolve_viewer(db, token)
             days = parse_period(period)
-            target = db.row(
-                "SELECT agent_id, workspace_id, agent_name, agent_role, agent_status "
-                "FROM agents WHERE agent_id = ? AND workspace_id = ?",
-                [agent_id, viewer.workspace_id],
-            )
-            if target is None:
-                raise _fail(404, "no such agent in your workspace")
-            if not viewer.sees_whole_workspace and agent_id != viewer.agent_id:
-                raise _fail(403, "agents may only see their own figures")
+            target = visible_agent(db, viewer, agent_id)
             as_of = require_as_of(db)
             window, prior = windows(as_of, days)
             row = db.row(
@@ -445,14 +452,7 @@ def create_app(
         with store.open() as db:
             viewer = resolve_viewer(db, token)
             if agent_id is not None:
-                target = db.row(
-                    "SELECT agent_id FROM agents WHERE agent_id = ? AND workspace_id = ?",
-                    [agent_id, viewer.workspace_id],
-                )
-                if target is None:
-                    raise _fail(404, "no such agent in your workspace")
-                if not viewer.sees_whole_workspace and agent_id != viewer.agent_id:
-                    raise _fail(403, "agents may only see their own figures")
+                visible_agent(db, viewer, agent_id)
             as_of = require_as_of(db)
             where, params = visible_conversations_sql(viewer)
             if agent_id is not None:
