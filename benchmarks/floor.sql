@@ -9,6 +9,9 @@
 -- What it leaves out on purpose: bad-record handling (rejections, reference
 -- checks). The demo generator writes bad records only to JSON Lines files,
 -- which this query does not read, so on demo data the result is the same.
+-- Nor does it read business hours: the generator writes none, so the business-
+-- hours medians are null here as in the pipeline. The CSAT interval is the
+-- pipeline's formula (dbt_project/macros/csat_interval.sql), written out.
 -- What it keeps: newest copy per id (greatest updated_at; ties: later file,
 -- later row, as the pipeline), local dates per workspace timezone, nothing
 -- dated after D, human-wait first-response samples, the latest CSAT response
@@ -282,7 +285,8 @@ agent_csat as (
 ),
 
 team_csat as (
-    select csat_recent.workspace_id, periods.period_days, avg(csat_recent.score) as team_csat_avg
+    select csat_recent.workspace_id, periods.period_days, avg(csat_recent.score) as team_csat_avg,
+        count(*) as team_csat_responses
     from csat_recent
     inner join periods on csat_recent.d > ${as_of} - periods.period_days
     group by 1, 2
@@ -344,6 +348,7 @@ joined as (
         rows_shown.*,
         team_samples.team_median_first_response_seconds,
         team_csat.team_csat_avg,
+        team_csat.team_csat_responses,
         team_replies.team_ai_assisted_reply_pct,
         team_volume.team_median_conversations_handled
     from rows_shown
@@ -373,8 +378,13 @@ select
     cast(replies_sent as bigint) as replies_sent,
     cast(first_response_samples as bigint) as first_response_samples,
     cast(median_first_response_seconds as double) as median_first_response_seconds,
+    cast(null as double) as median_first_response_business_seconds,
     cast(csat_responses as bigint) as csat_responses,
     cast(csat_avg as double) as csat_avg,
+    cast(case when csat_responses > 0 and csat_avg is not null then least(cast(csat_avg as double), greatest(cast(1 as double), least(cast(5 as double),
+            1 + 4 * ((((cast(csat_avg as double) - 1) / 4) + (cast(1.959963984540054 as double) * cast(1.959963984540054 as double)) / (2 * cast(csat_responses as double))) - cast(1.959963984540054 as double) * sqrt(greatest(cast(0 as double), ((cast(csat_avg as double) - 1) / 4) * (1 - ((cast(csat_avg as double) - 1) / 4)) / cast(csat_responses as double) + (cast(1.959963984540054 as double) * cast(1.959963984540054 as double)) / (4 * cast(csat_responses as double) * cast(csat_responses as double))))) / (1 + (cast(1.959963984540054 as double) * cast(1.959963984540054 as double)) / cast(csat_responses as double))))) end as double) as csat_ci_low,
+    cast(case when csat_responses > 0 and csat_avg is not null then greatest(cast(csat_avg as double), greatest(cast(1 as double), least(cast(5 as double),
+            1 + 4 * ((((cast(csat_avg as double) - 1) / 4) + (cast(1.959963984540054 as double) * cast(1.959963984540054 as double)) / (2 * cast(csat_responses as double))) + cast(1.959963984540054 as double) * sqrt(greatest(cast(0 as double), ((cast(csat_avg as double) - 1) / 4) * (1 - ((cast(csat_avg as double) - 1) / 4)) / cast(csat_responses as double) + (cast(1.959963984540054 as double) * cast(1.959963984540054 as double)) / (4 * cast(csat_responses as double) * cast(csat_responses as double))))) / (1 + (cast(1.959963984540054 as double) * cast(1.959963984540054 as double)) / cast(csat_responses as double))))) end as double) as csat_ci_high,
     cast(ai_draft_sent_replies as bigint) as ai_draft_sent_replies,
     cast(ai_draft_edited_replies as bigint) as ai_draft_edited_replies,
     cast(scratch_replies as bigint) as scratch_replies,
@@ -386,7 +396,12 @@ select
     cast(mentions_received as bigint) as mentions_received,
     cast(prev_conversations_handled as bigint) as prev_conversations_handled,
     cast(team_median_first_response_seconds as double) as team_median_first_response_seconds,
+    cast(null as double) as team_median_first_response_business_seconds,
     cast(team_csat_avg as double) as team_csat_avg,
+    cast(case when team_csat_responses > 0 and team_csat_avg is not null then least(cast(team_csat_avg as double), greatest(cast(1 as double), least(cast(5 as double),
+            1 + 4 * ((((cast(team_csat_avg as double) - 1) / 4) + (cast(1.959963984540054 as double) * cast(1.959963984540054 as double)) / (2 * cast(team_csat_responses as double))) - cast(1.959963984540054 as double) * sqrt(greatest(cast(0 as double), ((cast(team_csat_avg as double) - 1) / 4) * (1 - ((cast(team_csat_avg as double) - 1) / 4)) / cast(team_csat_responses as double) + (cast(1.959963984540054 as double) * cast(1.959963984540054 as double)) / (4 * cast(team_csat_responses as double) * cast(team_csat_responses as double))))) / (1 + (cast(1.959963984540054 as double) * cast(1.959963984540054 as double)) / cast(team_csat_responses as double))))) end as double) as team_csat_ci_low,
+    cast(case when team_csat_responses > 0 and team_csat_avg is not null then greatest(cast(team_csat_avg as double), greatest(cast(1 as double), least(cast(5 as double),
+            1 + 4 * ((((cast(team_csat_avg as double) - 1) / 4) + (cast(1.959963984540054 as double) * cast(1.959963984540054 as double)) / (2 * cast(team_csat_responses as double))) + cast(1.959963984540054 as double) * sqrt(greatest(cast(0 as double), ((cast(team_csat_avg as double) - 1) / 4) * (1 - ((cast(team_csat_avg as double) - 1) / 4)) / cast(team_csat_responses as double) + (cast(1.959963984540054 as double) * cast(1.959963984540054 as double)) / (4 * cast(team_csat_responses as double) * cast(team_csat_responses as double))))) / (1 + (cast(1.959963984540054 as double) * cast(1.959963984540054 as double)) / cast(team_csat_responses as double))))) end as double) as team_csat_ci_high,
     cast(team_ai_assisted_reply_pct as double) as team_ai_assisted_reply_pct,
     cast(team_median_conversations_handled as double) as team_median_conversations_handled,
     case
