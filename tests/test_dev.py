@@ -156,7 +156,7 @@ def test_dagster_ui_screenshots(dev):
         ("dagster-runs.png", "/runs", run["runId"][:8]),
         ("dagster-lineage.png", "/asset-groups", "publish"),
         ("dagster-marts.png", "/locations/orchestration.definitions/asset-groups/marts/lineage",
-         "agent_leaderboard"),
+         "team_kpis"),
         ("dagster-published-leaderboard.png", "/assets/published_leaderboard",
          "analytics@ochre.example"),
         ("dagster-automation.png", "/automation", "ochre_run_failure_alert"),
