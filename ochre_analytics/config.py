@@ -224,8 +224,8 @@ class Settings:
 
     @property
     def landing_repairs_dir(self) -> Path:
-        """Repaired copies of JSON Lines landing files with unreadable lines (dbt var
-        ``landing_repairs_dir`` reads the same folder)."""
+        """Repaired copies of JSON Lines landing files with unreadable lines (the dbt macro
+        ``duckdb__landing_repairs`` reads the same folder)."""
         return self.warehouse_dir / "landing_repairs"
 
     def validation_dir(self, as_of: dt.date) -> Path:
@@ -258,10 +258,16 @@ class Settings:
         return env
 
     def dbt_build_args(self) -> list[str]:
-        """Selection flags of the pipeline's ``dbt build``: without deep checks, the tests
-        tagged ``deep`` (staging and intermediate layers, the facts, reconciliations with
-        them) and the unit tests are left out; see the ``data_tests`` block of
-        dbt_project.yml and docs/architecture.md, "Checks"."""
-        if self.deep_checks:
-            return []
+        """Selection flags of the pipeline's ``dbt build``: the tests tagged ``deep``
+        (staging and intermediate layers, the facts, reconciliations with them) and the
+        unit tests are never in it; with deep checks they run next, as
+        :meth:`dbt_deep_check_args`. See the ``data_tests`` block of dbt_project.yml and
+        docs/architecture.md, "Checks"."""
         return ["--exclude", "tag:deep", "--exclude-resource-type", "unit_test"]
+
+    def dbt_deep_check_args(self) -> list[str] | None:
+        """``dbt test`` of the deep checks (the tests tagged ``deep`` and the unit tests),
+        run right after the build when :attr:`deep_checks` is on; None when it is off."""
+        if not self.deep_checks:
+            return None
+        return ["test", "--select", "tag:deep test_type:unit"]

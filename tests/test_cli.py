@@ -112,10 +112,14 @@ def test_deep_checks_setting_selects_the_dbt_tests(monkeypatch):
     assert standard.deep_checks is False
     assert standard.dbt_build_args() == [
         "--exclude", "tag:deep", "--exclude-resource-type", "unit_test"]
+    assert standard.dbt_deep_check_args() is None
+    # with deep checks the build is the same; the deep tests and unit tests follow it
+    deep = ["test", "--select", "tag:deep test_type:unit"]
     monkeypatch.setenv("OCHRE_DEEP_CHECKS", "1")
-    assert Settings.from_env().dbt_build_args() == []
+    assert Settings.from_env().dbt_build_args() == standard.dbt_build_args()
+    assert Settings.from_env().dbt_deep_check_args() == deep
     monkeypatch.setenv("OCHRE_DEEP_CHECKS", "0")
-    assert Settings.from_env(deep_checks=True).dbt_build_args() == []
+    assert Settings.from_env(deep_checks=True).dbt_deep_check_args() == deep
     # the settings and the as-of date reach dbt once, as the environment its profile and
     # project read (no --vars: a new date or landing folder keeps dbt's partial parsing)
     env = standard.dbt_env(dt.date(2026, 11, 20))

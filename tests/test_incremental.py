@@ -39,6 +39,19 @@ COMPARED = {
 NOT_COMPARED = {"landing_file_loads": ["loaded_at"]}
 
 
+# each day's median first response in business seconds per workspace, 11-16 .. 11-18
+BUSINESS_BY_DAY = """
+    select agents.workspace_id, daily.activity_date,
+           median(daily.median_first_response_business_seconds)
+    from agent_daily_activity as daily
+    inner join agents on agents.agent_id = daily.agent_id
+    where daily.activity_date between '2026-11-16' and '2026-11-18'
+        and daily.first_response_samples > 0
+    group by all
+    order by all
+"""
+
+
 def nightly_then_full_refresh(landing, nightly, full, as_of, *extra):
     """A nightly run on the warehouse the test built so far, and a full refresh in another."""
     assert run_pipeline(landing, nightly, as_of, *extra) == 0
@@ -228,8 +241,13 @@ def nights(tmp_path_factory):
                  ai_assist="draft_sent", updated_at="2026-11-18T10:00:00Z", file="b_export.jsonl")
     land.message("t2", "c03", "w2", "2026-11-18T09:40:00Z", "agent", "b2",
                  ai_assist="draft_sent", updated_at="2026-11-18T10:00:00Z", file="b_export.jsonl")
+    # business hours: w1 opens at 09:15 on weekdays (its 09:00 waits start before opening),
+    # w2 has none yet (null business figures)
+    for weekday in range(1, 6):
+        land.interval(f"h1-{weekday}", "w1", weekday, "09:15", "17:00")
     land.write(landing)
     assert run_pipeline(landing, nightly, "2026-11-18") == 0
+    out["night1_business"] = query(published(nightly), BUSINESS_BY_DAY)
     out["night1_rejected"] = query(published(nightly), "select record_id, reason "
                                    "from rejected_records order by 1")
 
@@ -248,6 +266,11 @@ def nights(tmp_path_factory):
                   updated_at="9999-12-31T00:00:00Z", file="future.jsonl")
     later.message("f2", "c00", "w1", "2026-11-19T08:05:00Z", "agent", "a1", ai_assist="none",
                   updated_at="2026-11-19T08:05:00Z", file="future.jsonl")
+    # a holiday for a day already counted (11-17, w1) lands late, and w2's hours begin
+    later.holiday("hol-17", "w1", "2026-11-17", file="night2_holidays.jsonl")
+    for weekday in range(1, 6):
+        later.interval(f"h2-{weekday}", "w2", weekday, "09:00", "09:20",
+                       file="night2_hours.jsonl")
     later.write(landing)
     full2 = root / "full2"
     # one record of the night's six messages is rejected: the gate applies to the night's
@@ -255,6 +278,7 @@ def nights(tmp_path_factory):
     nightly_then_full_refresh(landing, nightly, full2, "2026-11-19", "--rejected-threshold", "0.2")
     out["full2"] = full2
     out["night2"] = {table: published_frame(nightly, table) for table in COMPARED}
+    out["night2_business"] = query(published(nightly), BUSINESS_BY_DAY)
 
     # night 3 (as of 11-20): a bad night: a file in which 5 % of the messages point at
     # conversations that never landed. The run publishes nothing and says why.
@@ -293,6 +317,24 @@ def test_children_before_their_parent_are_listed_until_it_lands(nights):
     # on 11-17 a1 answered cz9 (draft_sent): counted from the night its conversation landed
     assert query(published(nights["full2"]), sql) == [(1,)]
     assert query(published(nights["nightly"]), sql) == [(1,)]
+
+
+def test_business_hours_that_land_late_re_measure_the_days_they_cover(nights):
+    """Night 1: w1 opens at 09:15, w2 has no hours. Night 2: a holiday on 11-17 for w1 and
+    hours for w2 land; the nightly run re-measures those days (the nightly-equals-full-refresh
+    tests compare every business column too)."""
+    night1 = {(ws, day): median for ws, day, median in nights["night1_business"]}
+    night2 = {(ws, day): median for ws, day, median in nights["night2_business"]}
+    days = [dt.date(2026, 11, d) for d in (16, 17, 18)]
+    assert set(night1) == set(night2) == {(ws, d) for ws in ("w1", "w2") for d in days}
+    # 09:00 waits answered 09:10 .. 09:49: only the part after 09:15 counts
+    assert all(0 < night1[("w1", d)] < 35 * 60 for d in days)
+    assert all(night1[("w2", d)] is None for d in days)
+    assert night2[("w1", days[1])] == 0  # the holiday: closed all day
+    assert night2[("w1", days[0])] == night1[("w1", days[0])]
+    assert night2[("w1", days[2])] == night1[("w1", days[2])]
+    # w2 opens 09:00-09:20: at most the 20 open minutes of each wait
+    assert all(0 < night2[("w2", d)] <= 20 * 60 for d in days)
 
 
 def test_records_weeks_late_are_counted_the_night_they_land(nights):

@@ -81,7 +81,7 @@ def test_schedule_runs_the_deep_checks_once_a_week(monkeypatch, weekday, deep_da
             # the run config is valid for the job and turns the deep checks on
             config = dg.validate_run_config(job, request.run_config)
             settings = OchreSettings(**config["resources"]["ochre"]["config"]).settings()
-            assert settings.deep_checks and settings.dbt_build_args() == []
+            assert settings.deep_checks and settings.dbt_deep_check_args() is not None
         else:
             assert request.run_config == {}
     assert deep == deep_days

@@ -338,7 +338,9 @@ def night_cases(night: int) -> Landing:
     generated exports: night 1 lands messages of a conversation that has not landed and one
     side of two same-id, same-updated_at conflicts; night 2 lands the conversation, a
     conversation answered weeks ago, the other sides of the conflicts (in files sorting
-    before and after) and a record with a far-future updated_at."""
+    before and after) and a record with a far-future updated_at. Business hours land on
+    night 1 (a split shift), a holiday for a day already counted and another workspace's
+    hours on night 2."""
     land, ws = Landing(file=f"night{night}.jsonl"), "ws00001"
     if night == 1:
         land.agent("anight", ws)
@@ -350,6 +352,10 @@ def night_cases(night: int) -> Landing:
                          ai_assist="draft_sent", updated_at="2026-11-17T11:00:00Z",
                          file="b_export.jsonl")
         land.conversation("cnight2", ws, "2026-11-17T09:00:00Z")
+        # business hours in Berlin, split shift on weekdays
+        for weekday in range(1, 6):
+            land.interval(f"bn{weekday}a", ws, weekday, "08:00", "12:00")
+            land.interval(f"bn{weekday}b", ws, weekday, "13:00", "18:30")
     else:
         land.conversation("cnight", ws, "2026-11-17T10:00:00Z",
                           updated_at=f"{AS_OF.isoformat()}T06:00:00Z")
@@ -360,6 +366,12 @@ def night_cases(night: int) -> Landing:
                          ai_assist="none", updated_at="2026-11-17T11:00:00Z", file=file)
         land.message("mf1", "cnight2", ws, "2026-11-18T08:00:00Z", "customer",
                      updated_at="9999-12-31T00:00:00Z", file="future.jsonl")
+        # late business-calendar changes: a holiday on a day already counted, and hours for
+        # ws00002 (UTC now; the rezoned run moves it to Asia/Tokyo)
+        land.holiday("hnight", ws, "2026-11-17", file="late_holiday.jsonl")
+        for weekday in range(1, 8):
+            land.interval(f"bz{weekday}", "ws00002", weekday, "00:00", "12:00",
+                          file="late_hours.jsonl")
     return land
 
 
@@ -518,6 +530,14 @@ def test_nightly_spark_runs_cover_the_nights_corner_cases(late_records_sequence)
     assert _query(spark, "select ai_draft_sent_replies, scratch_replies from agent_daily_activity"
                          " where agent_id = 'anight' and activity_date = '2026-11-17'") \
         == [(2, 1)]
+    # the holiday that landed on night 2 re-measured 11-17 in business hours: closed all day
+    assert _query(spark, "select median_first_response_seconds > 0,"
+                         " median_first_response_business_seconds from agent_daily_activity"
+                         " where agent_id = 'anight' and activity_date = '2026-11-17'") \
+        == [(True, 0)]
+    # ws00002's hours landed on night 2: its team figures in business hours are measured
+    assert _query(spark, "select count(*) from team_kpis where workspace_id = 'ws00002'"
+                         " and median_first_response_business_seconds is not null") == [(4,)]
 
 
 @pytest.mark.parametrize("table", PUBLISHED)

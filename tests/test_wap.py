@@ -40,6 +40,20 @@ def run_cli(landing: Path, warehouse: Path, *extra: str) -> tuple[int, str]:
     return code, err.getvalue()
 
 
+def parse_events(warehouse: Path) -> list[tuple[str, str]]:
+    """dbt's events about partial parsing in the warehouse's dbt log: (name, message)."""
+    events = []
+    for path in sorted((warehouse / "dbt_target").glob("dbt.log*")):
+        for line in path.read_text().splitlines():
+            try:
+                info = json.loads(line)["info"]
+            except (ValueError, KeyError):
+                continue
+            if "PartialPars" in info.get("name", ""):
+                events.append((info["name"], info.get("msg", "")))
+    return events
+
+
 def dbt_nodes(warehouse: Path) -> dict[str, str]:
     """unique_id -> status of the nodes the run's dbt build ran (its run_results.json)."""
     results = json.loads((warehouse / "dbt_target" / "run_results.json").read_text())
@@ -92,6 +106,7 @@ def wap(landing_sets, tmp_path_factory):
     code, err = run_cli(good, warehouse)
     assert code == 0, err
     out["first_nodes"] = dbt_nodes(warehouse)
+    out["first_parse"] = parse_events(warehouse)
     out["first_snapshot"] = snapshot(published)
     out["first_published_at"] = fresh_process_query(
         root, published, "select published_at from publish_metadata")
@@ -114,6 +129,18 @@ def wap(landing_sets, tmp_path_factory):
     out["second_published_at"] = fresh_process_query(
         root, published, "select published_at from publish_metadata")
     good_bytes = published.read_bytes()
+
+    # 2b. the deep checks' `dbt test` fails (here: an as-of date dbt cannot read): nothing is
+    #     published
+    from ochre_analytics.config import Settings
+
+    def failing_deep_checks(self: Settings) -> list[str]:
+        return ["test", "--select", "tag:deep", "--vars", "{as_of_date: '2026-13-45'}"]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Settings, "dbt_deep_check_args", failing_deep_checks)
+        out["deep_failure"] = run_cli(good, warehouse, "--deep-checks")
+    out["after_deep_failure_identical"] = published.read_bytes() == good_bytes
 
     # 3. the publish fails between writing the new file and the swap
     def boom(tmp_path: Path) -> None:
@@ -147,6 +174,14 @@ def test_good_run_publishes_marts_and_history(wap):
             == sorted(wap["first_snapshot"]["agent_leaderboard"]))
 
 
+def test_a_new_warehouse_starts_from_the_pipelines_partial_parse(wap):
+    """The first build in a new warehouse re-parses only what its settings change (the
+    landing folder's files), never the whole project (orchestration/defs/dbt/project.py)."""
+    names = [name for name, _msg in wap["first_parse"]]
+    assert "UnableToPartialParse" not in names, wap["first_parse"]
+    assert "PartialParsingEnabled" in names, wap["first_parse"]
+
+
 def test_standard_checks_leave_out_the_deep_tests_and_unit_tests(wap):
     project = json.loads((wap["warehouse"] / "dbt_target" / "manifest.json").read_text())
     deep = {uid for uid, node in project["nodes"].items()
@@ -158,11 +193,22 @@ def test_standard_checks_leave_out_the_deep_tests_and_unit_tests(wap):
     tests = [uid for uid in first if uid.startswith("test.")]
     assert len(tests) > 100 and all(first[t] == "pass" for t in tests)
     assert "test.ochre_analytics.assert_no_personal_data_in_published_tables" in first
-    # --deep-checks: every deep test and the unit tests ran, and passed
+    # --deep-checks: after the same build, a `dbt test` of its own ran every deep test and
+    # the unit tests (its run_results.json), and they passed
     assert deep <= set(second)
+    assert {uid.split(".")[0] for uid in second} == {"test", "unit_test"}
     assert any(uid.startswith("unit_test.") for uid in second)
     assert all(status == "pass" for uid, status in second.items()
                if uid.startswith(("test.", "unit_test.")))
+
+
+def test_a_failed_deep_check_publishes_nothing(wap):
+    code, err = wap["deep_failure"]
+    assert code == 1
+    assert "==> deep checks (dbt test)" in err
+    assert "error: deep checks failed, nothing published" in err
+    assert "==> audit" not in err and "==> publish" not in err
+    assert wap["after_deep_failure_identical"]
 
 
 def test_same_partition_twice_is_idempotent(wap):

@@ -38,6 +38,10 @@ from .resources import OchreDbtCliResource, build_args, dbt_target_path
 from .results import ProgressPrinter, failures_from_run_results
 
 DBT_ASSETS_NAME = "ochre_dbt_models"
+DEEP_TESTS = "tag:deep"
+"""The dbt tests that are not asset checks: the deep checks (docs/architecture.md, "Checks")
+run as a ``dbt test`` of their own after the build when asked for, so a standard run plans
+and records only the checks it executes (each planned check is a Dagster event)."""
 
 TRANSIENT = re.compile(
     r"could not set lock|conflicting lock|database is locked|resource temporarily unavailable"
@@ -94,6 +98,7 @@ def build_dbt_assets(partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefini
         manifest=ensure_manifest(DBT_PROJECT),
         project=DBT_PROJECT,
         name=DBT_ASSETS_NAME,
+        exclude=DEEP_TESTS,
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run(),
         dagster_dbt_translator=OchreDbtTranslator(),
@@ -140,6 +145,10 @@ def _build_dates(
             yield from _dbt_build(
                 context, dbt, settings, as_of, full_refresh=full_refresh and n == 0, emit=last
             )
+        deep_args = settings.dbt_deep_check_args()
+        if deep_args is not None:
+            with progress.step(f"deep checks (dbt test){suffix}"):
+                _dbt_deep_checks(dbt, settings, as_of, deep_args)
         if settings.target == "spark":
             from ochre_analytics.spark_publish import export_spark_build
 
@@ -173,15 +182,35 @@ def _dbt_build(
                 project=invocation.project,
             )
     progress.say(f"    {printer.summary()}")
-    if not invocation.is_successful():
-        lines = failures_from_run_results(dbt_target_path(settings) / "run_results.json")
-        if not lines:
-            error = invocation.get_error()
-            lines = [" ".join(str(error or "dbt build failed").split())[-1000:]]
-        killed = (invocation.process.returncode or 0) < 0
-        if killed or any(TRANSIENT.search(line) for line in lines):
-            raise TransientPipelineError("build", lines)
-        raise PipelineError("build", lines)
+    _raise_unless_successful(invocation, settings, "build")
+
+
+def _dbt_deep_checks(
+    dbt: OchreDbtCliResource, settings: Settings, as_of: dt.date, args: list[str]
+) -> None:
+    """``dbt test`` of the deep checks on what the build just wrote. Without the run's
+    context: dagster-dbt would add the asset selection, which leaves them out."""
+    printer = ProgressPrinter()
+    invocation = dbt.invoke(settings, args, as_of=as_of)
+    for event in invocation.stream_raw_events():
+        printer(event.raw_event)
+    progress.say(f"    {printer.summary()}")
+    _raise_unless_successful(invocation, settings, "deep checks")
+
+
+def _raise_unless_successful(invocation: Any, settings: Settings, step: str) -> None:
+    """The dbt `invocation`'s failures as the step's error: transient ones (a lock, memory,
+    a killed dbt) are retried by the job's retry policy, the others fail the run."""
+    if invocation.is_successful():
+        return
+    lines = failures_from_run_results(dbt_target_path(settings) / "run_results.json")
+    if not lines:
+        error = invocation.get_error()
+        lines = [" ".join(str(error or f"dbt {step} failed").split())[-1000:]]
+    killed = (invocation.process.returncode or 0) < 0
+    if killed or any(TRANSIENT.search(line) for line in lines):
+        raise TransientPipelineError(step, lines)
+    raise PipelineError(step, lines)
 
 
 def _audit_and_record(settings: Settings, as_of: dt.date, suffix: str) -> None:

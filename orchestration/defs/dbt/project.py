@@ -1,7 +1,7 @@
 """The dbt project at the repository root, and its manifest.
 
 ``dbt_project.yml`` and ``profiles.yml`` are at the repository root. ``@dbt_assets`` needs
-``target/manifest.json`` when the code location loads. :func:`ensure_manifest` runs ``dbt
+``target/pipeline/manifest.json`` when the code location loads. :func:`ensure_manifest` runs ``dbt
 parse`` when the manifest is missing or older than a file of the project, wherever the code
 location loads (``dagster dev``, the CLI, tests, CI). It replaces
 ``DbtProject.prepare_if_dev()``, which under ``dagster dev`` parses at every load (the code
@@ -13,7 +13,11 @@ concurrent processes never read half a file.
 The parse runs with the environment a pipeline build gives dbt (``Settings.dbt_env()``,
 in a scratch working folder): its ``partial_parse.msgpack`` is then valid for a build in a
 new warehouse, which parses only the files whose environment variables differ (the
-landing folder's) instead of the whole project (dbt/resources.py).
+landing folder's) instead of the whole project (dbt/resources.py). The two files live in
+``target/pipeline/`` (:data:`PIPELINE_TARGET`), not in dbt's own ``target/``: a ``dbt``
+command run from the repository root, or sqlfluff's dbt templater, writes a
+``partial_parse.msgpack`` there for another profile and other variables, and a new
+warehouse seeded with it parsed the whole project again (about 6 s of every first run).
 """
 
 from __future__ import annotations
@@ -36,7 +40,13 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-DBT_PROJECT = DbtProject(project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR)
+PIPELINE_TARGET = Path("target") / "pipeline"
+"""The manifest and partial-parse state of pipeline builds (relative to the project)."""
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+DBT_PROJECT = DbtProject(
+    project_dir=PROJECT_DIR, profiles_dir=PROJECT_DIR, target_path=PIPELINE_TARGET
+)
 
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
 _PROJECT_FOLDERS = ("dbt_project", "seeds")
@@ -68,7 +78,7 @@ def parse_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
     try:
-        partial = target_dir / "partial_parse.msgpack"
+        partial = target_dir / PARTIAL_PARSE
         if partial.exists():
             shutil.copy2(partial, work / partial.name)
         env = {**os.environ, **_parse_settings(work).dbt_env()}

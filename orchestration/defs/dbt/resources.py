@@ -13,9 +13,9 @@ no dbt outlives its run holding the build database's lock.
 
 The working folder is the warehouse, and the profile's build database there is the relative
 ``ochre.duckdb`` (``OCHRE_DUCKDB_PATH``): the profile then reads the same in every
-warehouse, and dbt's partial parsing takes the project's ``partial_parse.msgpack``
-(``project.py``; dagster-dbt copies it into a target folder that has none) as valid in a new
-warehouse too. Artifacts go to ``<warehouse>/dbt_target``, so runs on different warehouses
+warehouse, and dbt's partial parsing takes the pipeline's ``partial_parse.msgpack``
+(``project.py``; copied into a target folder that has none) as valid in a new warehouse
+too. Artifacts go to ``<warehouse>/dbt_target``, so runs on different warehouses
 (parallel tests) never share a target folder.
 """
 
@@ -38,7 +38,7 @@ from pydantic import Field
 
 from ochre_analytics.config import Settings
 
-from .project import DBT_PROJECT, dbt_executable
+from .project import DBT_PROJECT, PARTIAL_PARSE, dbt_executable
 from .results import failures_from_run_results
 
 ENV_PROGRAM = shutil.which("env") or "/usr/bin/env"
@@ -84,6 +84,7 @@ class OchreDbtCliResource(DbtCliResource):
         target_path = dbt_target_path(settings)
         # a failure before dbt writes its results must not be read from an older run's file
         (target_path / "run_results.json").unlink(missing_ok=True)
+        _seed_partial_parse(target_path)
         child = [
             *DIE_WITH_PARENT,
             str(os.getpid()),
@@ -99,6 +100,16 @@ class OchreDbtCliResource(DbtCliResource):
             target_path=target_path,
             raise_on_error=False,
         )
+
+
+def _seed_partial_parse(target_path: Path) -> None:
+    """A new target folder starts from the pipeline's parse state (``project.py``), not
+    from ``target/`` (dagster-dbt's default), which other dbt commands overwrite."""
+    seeded = target_path / PARTIAL_PARSE
+    source = DBT_PROJECT.project_dir / DBT_PROJECT.target_path / PARTIAL_PARSE
+    if not seeded.exists() and source.exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, seeded)
 
 
 def dbt_resource() -> OchreDbtCliResource:
