@@ -707,6 +707,40 @@ def test_cli_writes_and_rewrites(tmp_path, capsys):
     assert "invalid_json" in capsys.readouterr().out
 
 
+def test_cli_writes_business_hours_and_holidays(tmp_path, capsys):
+    """demo-data writes a business calendar for three workspaces in four (make demo's page
+    shows business-hours figures); a re-run replaces it; --no-business-hours writes none."""
+    out = tmp_path / "calendar"
+    argv = ["--out", str(out), "--conversations", "200", "--workspaces", "4", "--days", "60",
+            "--format", "jsonl", "--end-date", "2026-11-20", "--no-bad-records"]
+    assert _cli(argv) == 0
+    assert "business hours: 26 intervals in 3 of 4 workspaces, 6 holidays" in (
+        capsys.readouterr().out)
+    hours = [json.loads(line) for line in
+             (out / "business_hours" / "hours.jsonl").read_text().splitlines()]
+    holidays = [json.loads(line) for line in
+                (out / "holidays" / "holidays.jsonl").read_text().splitlines()]
+    by_workspace = {}
+    for row in hours:
+        by_workspace.setdefault(row["workspace_id"], []).append(row)
+    assert sorted(by_workspace) == ["ws00000", "ws00001", "ws00002"]
+    assert {(r["weekday"], r["opens_at"], r["closes_at"]) for r in by_workspace["ws00000"]} == {
+        (day, "09:00", "17:00") for day in range(1, 6)}
+    assert len(by_workspace["ws00001"]) == 11  # a split shift on weekdays, Saturday mornings
+    # ws00002's schedule changed in the middle of the 60 days (2026-09-22 .. 2026-11-20)
+    assert {(r["opens_at"], r["valid_from"], r["valid_to"]) for r in by_workspace["ws00002"]} \
+        == {("09:00", None, "2026-10-20"), ("08:00", "2026-10-21", None)}
+    assert [(h["workspace_id"], h["date"]) for h in holidays] == [
+        (ws, day) for ws in ("ws00000", "ws00001", "ws00002")
+        for day in ("2026-10-12", "2026-11-06")]
+    assert all(dt.date.fromisoformat(h["date"]).isoweekday() <= 5 for h in holidays)
+    assert _cli(argv) == 0  # the previous set, calendar included, is replaced
+    assert "6 holidays" in capsys.readouterr().out
+    assert _cli([*argv, "--no-business-hours"]) == 0
+    assert not (out / "business_hours").exists() and not (out / "holidays").exists()
+    assert "business hours" not in capsys.readouterr().out
+
+
 def test_cli_progress_counts_conversations_then_parquet_files(tmp_path, capsys):
     out = tmp_path / "cli-parquet"
     argv = ["--out", str(out), "--conversations", "300", "--workspaces", "2", "--days", "5",

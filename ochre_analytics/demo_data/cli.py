@@ -4,9 +4,11 @@ line on stderr). The package's ``add_parser`` and ``run`` wire them to ``generat
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable
 
+from .business_calendar import write_business_calendar
 from .records import ENTITIES, FORMATS, DemoDataError
 
 
@@ -36,6 +38,8 @@ def build_parser(subparsers) -> argparse.ArgumentParser:
                              "(<entity>/<day>.<ext>)")
     parser.add_argument("--no-bad-records", dest="bad_records", action="store_false",
                         help="do not add the few bad records")
+    parser.add_argument("--no-business-hours", dest="business_hours", action="store_false",
+                        help="do not write business hours and holidays")
     parser.add_argument("--no-progress", dest="progress", action="store_false",
                         help=argparse.SUPPRESS)
     return parser
@@ -58,6 +62,12 @@ def run_command(args: argparse.Namespace, generate: Callable[..., dict]) -> int:
             files_per_day=args.files_per_day,
             progress=getattr(args, "progress", True),
         )
+        calendar = None
+        if getattr(args, "business_hours", True):
+            calendar = write_business_calendar(
+                args.out, list(summary["timezones"]),
+                dt.date.fromisoformat(summary["date_range"]["start"]),
+                dt.date.fromisoformat(summary["date_range"]["end"]))
     except DemoDataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -75,4 +85,8 @@ def run_command(args: argparse.Namespace, generate: Callable[..., dict]) -> int:
     print("  " + ", ".join(f"{entity} {counts[entity]:,}" for entity in ENTITIES))
     print(f"  bad records: {summary['bad_records_total']:,}"
           + (" (" + ", ".join(f"{k} {v:,}" for k, v in bad.items()) + ")" if bad else ""))
+    if calendar is not None:
+        print(f"  business hours: {calendar['business_hours']} intervals in "
+              f"{calendar['workspaces_with_hours']} of {len(summary['timezones'])} workspaces, "
+              f"{calendar['holidays']} holidays")
     return 0

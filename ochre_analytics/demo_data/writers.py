@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .business_calendar import CALENDAR_ENTITIES
 from .records import (
     DICTIONARY_COLUMNS,
     ENTITIES,
@@ -247,7 +248,7 @@ def prepare_output_folder(out: Path) -> None:
                     break
                 if entry.name == MARKER_FILE:
                     continue
-                if entry.name not in ENTITIES or not entry.is_dir():
+                if entry.name not in (*ENTITIES, *CALENDAR_ENTITIES) or not entry.is_dir():
                     foreign = repr(entry.name)
                     break
                 for inside in entry.rglob("*"):
