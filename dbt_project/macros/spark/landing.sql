@@ -87,8 +87,7 @@
     {%- if not execute -%}
         {{ return([]) }}
     {%- endif -%}
-    {%- set root = var("landing_dir") | string -%}
-    {%- set root = root.rstrip("/") -%}
+    {%- set root = landing_prefix().rstrip("/") -%}
     {%- set folder_suffix = (root[2:] if root.startswith("./") else root) ~ "/" ~ entity -%}
     {%- set listing -%}
         select url_decode(replace(path, '+', '%2B')) as path
