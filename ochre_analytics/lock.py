@@ -80,6 +80,18 @@ def read_holder(warehouse_dir: Path) -> Holder | None:
         return None
 
 
+def _taken_by(warehouse_dir: Path, settle_seconds: float) -> Holder | None:
+    """Who holds the lock this process just found taken. A process that has just taken it
+    may not have written its record yet (the file is empty, or names an earlier holder that
+    has exited): read again for up to `settle_seconds`."""
+    deadline = time.monotonic() + settle_seconds
+    while True:
+        holder = read_holder(warehouse_dir)
+        if (holder is not None and pid_alive(holder.pid)) or time.monotonic() >= deadline:
+            return holder
+        time.sleep(0.05)
+
+
 def _write_holder(fd: int, owner: str) -> None:
     record = {
         "pid": os.getpid(),
@@ -106,11 +118,14 @@ def hold_warehouse(
     wait: bool = False,
     on_wait: Callable[[str], None] | None = None,
     poll_seconds: float = 1.0,
+    settle_seconds: float = 2.0,
 ) -> Iterator[bool]:
     """Hold the lock of `warehouse_dir` (created when missing) inside the block.
 
     When another process holds it: raise :class:`WarehouseBusy`, or with `wait`, call
     `on_wait` once with a line saying whom it waits for and take the lock when it is free.
+    Either names the holder from its record, waiting up to `settle_seconds` for a holder
+    that has only just taken the lock to write it.
     Yields True when this call took the lock, False when this process held it already.
     """
     try:
@@ -135,9 +150,9 @@ def hold_warehouse(
     try:
         if not _try_lock(fd):
             if not wait:
-                raise WarehouseBusy(warehouse_dir, read_holder(warehouse_dir))
+                raise WarehouseBusy(warehouse_dir, _taken_by(warehouse_dir, settle_seconds))
             if on_wait is not None:
-                holder = read_holder(warehouse_dir)
+                holder = _taken_by(warehouse_dir, settle_seconds)
                 who = holder.describe() if holder else "another process"
                 on_wait(f"waiting for the warehouse {warehouse_dir}: {who} holds it")
             while not _try_lock(fd):

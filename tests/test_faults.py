@@ -659,6 +659,42 @@ def test_the_warehouse_lock_is_reentrant_and_freed_when_its_holder_is_killed(tmp
         holder.wait()
 
 
+HOLD_LOCK_SILENTLY = """
+import fcntl, os, sys, time
+from pathlib import Path
+from ochre_analytics.lock import _write_holder, lock_path
+fd = os.open(lock_path(Path(sys.argv[1])), os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(0.5)  # taken, and its record not written yet
+_write_holder(fd, "late writer")
+time.sleep(1.0)
+"""
+
+
+def test_a_run_that_finds_the_lock_just_taken_names_its_new_holder(tmp_path):
+    """In the moment between taking the lock and writing its record, the file is empty or
+    names an earlier holder that has exited: the waiting run reads it again until it names
+    a live process, instead of naming nobody (or the wrong run)."""
+    lock.lock_path(tmp_path).write_text(json.dumps(
+        {"pid": 2**22 + 1, "started_at": "2026-11-20T00:00:00+00:00", "owner": "exited"}) + "\n")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK_SILENTLY, str(tmp_path)],
+                              stdout=subprocess.PIPE, text=True, cwd=PROJECT_DIR)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        lines: list[str] = []
+        with lock.hold_warehouse(tmp_path, owner="waiter", wait=True, on_wait=lines.append,
+                                 poll_seconds=0.05) as took:
+            assert took
+    finally:
+        holder.kill()
+        holder.wait()
+    assert len(lines) == 1
+    assert re.fullmatch(rf"waiting for the warehouse {re.escape(str(tmp_path))}: late writer "
+                        rf"\(pid {holder.pid}, started \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) "
+                        r"holds it", lines[0]), lines
+
+
 def test_the_build_database_waits_for_a_process_that_is_ending(tmp_path):
     settings = Settings.from_env(landing_dir=tmp_path, warehouse_dir=tmp_path)
     duckdb.connect(str(settings.warehouse_db)).close()
