@@ -175,8 +175,8 @@ def test_good_run_publishes_marts_and_history(wap):
 
 
 def test_a_new_warehouse_starts_from_the_pipelines_partial_parse(wap):
-    """The first build in a new warehouse re-parses only what its settings change (the
-    landing folder's files), never the whole project (orchestration/defs/dbt/project.py)."""
+    """The first build in a new warehouse takes the pipeline's parse state as valid: dbt
+    does not parse the project again (orchestration/defs/dbt/project.py)."""
     names = [name for name, _msg in wap["first_parse"]]
     assert "UnableToPartialParse" not in names, wap["first_parse"]
     assert "PartialParsingEnabled" in names, wap["first_parse"]

@@ -1,18 +1,13 @@
 {#-
     The run's as-of local date D as an ISO string. From var as_of_date; when
     empty, from the environment variable OCHRE_AS_OF_DATE (what the pipeline
-    sets); when that is empty too, yesterday in UTC (the CLI's default).
-
-    The environment variable is read only when models run, never while dbt
-    parses, so a new date every night keeps dbt's partial parsing (a var
-    given with --vars that changes makes dbt parse the whole project again).
+    sets), read when models run (run_setting, settings.sql: a new date every
+    night keeps dbt's partial parsing); when that is empty too, yesterday in
+    UTC (the CLI's default).
 -#}
 {% macro as_of_date_iso() %}
-    {%- set raw = var("as_of_date", "") | string | trim -%}
-    {%- if (raw == "" or raw == "None") and execute -%}
-        {%- set raw = env_var("OCHRE_AS_OF_DATE", "") | trim -%}
-    {%- endif -%}
-    {%- if raw == "" or raw == "None" -%}
+    {%- set raw = run_setting("as_of_date", "OCHRE_AS_OF_DATE") -%}
+    {%- if raw == "" -%}
         {%- set d = modules.datetime.datetime.utcnow().date() - modules.datetime.timedelta(days=1) -%}
         {{ return(d.isoformat()) }}
     {%- endif -%}

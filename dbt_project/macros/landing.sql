@@ -13,26 +13,10 @@
 -#}
 
 
-{#-
-    A folder setting: var `name` when given (`--vars`), else the environment
-    variable `env` (what the pipeline and the shipped profile use), else
-    `default`. The environment is read only when models run, never while dbt
-    parses (as the as-of date: as_of.sql): a new landing folder or warehouse
-    keeps dbt's partial parsing instead of re-parsing every model that reads
-    the landing files.
--#}
-{% macro folder_setting(name, env, default) %}
-    {%- set value = var(name, "") | string | trim -%}
-    {%- if (value == "" or value == "None") and execute -%}
-        {%- set value = env_var(env, "") | trim -%}
-    {%- endif -%}
-    {{- return((value if value not in ("", "None") else default).rstrip("/")) -}}
-{% endmacro %}
-
-
 {#- The landing folder as a path prefix, with one trailing slash. -#}
 {% macro landing_prefix() %}
-    {{- return(folder_setting("landing_dir", "OCHRE_LANDING_DIR", "data/landing") ~ "/") -}}
+    {%- set folder = run_setting("landing_dir", "OCHRE_LANDING_DIR") or "data/landing" -%}
+    {{- return(folder.rstrip("/") ~ "/") -}}
 {% endmacro %}
 
 
@@ -171,8 +155,8 @@
     {%- if not execute -%}
         {{ return({}) }}
     {%- endif -%}
-    {%- set warehouse = folder_setting("warehouse_dir", "OCHRE_WAREHOUSE_DIR", "data/warehouse") -%}
-    {%- set folder = (warehouse ~ "/landing_repairs/" ~ entity) | replace("'", "''") -%}
+    {%- set warehouse = run_setting("warehouse_dir", "OCHRE_WAREHOUSE_DIR") or "data/warehouse" -%}
+    {%- set folder = (warehouse.rstrip("/") ~ "/landing_repairs/" ~ entity) | replace("'", "''") -%}
     {%- set suffix = ".repaired.jsonl" -%}
     {%- set repairs = {} -%}
     {%- for path in run_query("select file from glob('" ~ folder ~ "/*" ~ suffix ~ "')").columns[0].values() -%}

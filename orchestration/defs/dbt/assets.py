@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, dbt_assets
 
 from ochre_analytics import progress
 from ochre_analytics.config import Settings
@@ -198,7 +198,9 @@ def _dbt_deep_checks(
     _raise_unless_successful(invocation, settings, "deep checks")
 
 
-def _raise_unless_successful(invocation: Any, settings: Settings, step: str) -> None:
+def _raise_unless_successful(
+    invocation: DbtCliInvocation, settings: Settings, step: str
+) -> None:
     """The dbt `invocation`'s failures as the step's error: transient ones (a lock, memory,
     a killed dbt) are retried by the job's retry policy, the others fail the run."""
     if invocation.is_successful():

@@ -1,8 +1,8 @@
 """The dbt project at the repository root, and its manifest.
 
 ``dbt_project.yml`` and ``profiles.yml`` are at the repository root. ``@dbt_assets`` needs
-``target/pipeline/manifest.json`` when the code location loads. :func:`ensure_manifest` runs ``dbt
-parse`` when the manifest is missing or older than a file of the project, wherever the code
+``target/pipeline/manifest.json`` when the code location loads. :func:`ensure_manifest` runs
+``dbt parse`` when the manifest is missing or older than a file of the project, wherever the code
 location loads (``dagster dev``, the CLI, tests, CI). It replaces
 ``DbtProject.prepare_if_dev()``, which under ``dagster dev`` parses at every load (the code
 server, then again in each step process of every run) and runs the ``dbt`` found on PATH
@@ -12,8 +12,8 @@ concurrent processes never read half a file.
 
 The parse runs with the environment a pipeline build gives dbt (``Settings.dbt_env()``,
 in a scratch working folder): its ``partial_parse.msgpack`` is then valid for a build in a
-new warehouse, which parses only the files whose environment variables differ (the
-landing folder's) instead of the whole project (dbt/resources.py). The two files live in
+new warehouse, which skips parsing (the models read the landing and warehouse folders when
+they run: ``run_setting``, macros/settings.sql; dbt/resources.py). The two files live in
 ``target/pipeline/`` (:data:`PIPELINE_TARGET`), not in dbt's own ``target/``: a ``dbt``
 command run from the repository root, or sqlfluff's dbt templater, writes a
 ``partial_parse.msgpack`` there for another profile and other variables, and a new
