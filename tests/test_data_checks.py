@@ -266,6 +266,29 @@ def test_good_data_passes_with_real_counts(warehouse: Path, tmp_path: Path) -> N
     assert summary["html_index"] == str(out / "index.html")
 
 
+def test_batches_are_not_fingerprinted(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GE's md5 of every batch cost seconds on large tables; the runner turns it off."""
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    hashed: list[int] = []
+
+    def fingerprint(frame):
+        hashed.append(len(frame))
+        return "not-used"
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", fingerprint)
+    report = validate(warehouse, AS_OF, out_dir=None, tables=["agent_leaderboard"])
+
+    assert report.passed, report.failure_lines()
+    (unique,) = by_key(
+        report, "agent_leaderboard", LEADERBOARD_GRAIN, "expect_compound_columns_to_be_unique"
+    )
+    assert unique.observed["element_count"] == 8
+    assert hashed == []
+
+
 def test_json_and_html_are_written(warehouse: Path, tmp_path: Path) -> None:
     out = tmp_path / "validation" / AS_OF
     report = validate(warehouse, AS_OF, out_dir=out, tables=["agent_leaderboard", "team_kpis"])
