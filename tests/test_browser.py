@@ -134,6 +134,17 @@ def wait_loaded(page, period: int) -> None:
     page.wait_for_selector(f'body[data-loading="false"][data-period-loaded="{period}"]')
 
 
+def wait_detail(page, agent_id: str, period: int) -> None:
+    """Wait until one agent's drill-down has loaded and rendered. A row click only sets the
+    URL hash; the page routes on the hashchange event that follows, so the board's own
+    loaded markers are still on the body right after the click."""
+    page.wait_for_selector(
+        f'body[data-loading="false"][data-period-loaded="{period}"]'
+        f'[data-view-loaded="agent:{agent_id}"]'
+    )
+    assert page.is_visible("#detail-view")
+
+
 def column(page, index: int) -> list[str]:
     return page.eval_on_selector_all(
         "#leaderboard tbody tr",
@@ -207,8 +218,7 @@ def test_admin_sees_workspace_switches_period_and_drills_down(server, new_page) 
 
     # drill down into the agent
     page.click('tr[data-agent-id="w1_agent"]')
-    wait_loaded(page, 30)
-    page.wait_for_selector("#detail-view:not([hidden])")
+    wait_detail(page, "w1_agent", 30)
     detail = api(client, "w1_admin", "/api/agents/w1_agent?period=30")
     assert page.inner_text("#detail-title") == "Ava Lindqvist"
     charts = page.eval_on_selector_all(
@@ -279,8 +289,7 @@ def test_agent_sees_only_their_own_row(server, new_page) -> None:
     assert {r["workspace_id"] for r in rows} == {"w1"}
 
     page.click('tr[data-agent-id="w1_agent"]')
-    page.wait_for_selector("#detail-view:not([hidden])")
-    wait_loaded(page, 30)
+    wait_detail(page, "w1_agent", 30)
     assert page.inner_text("#detail-title") == "Ava Lindqvist"
     shot(page, "agent-drilldown.png")
 
@@ -383,8 +392,7 @@ def test_page_at_phone_and_desktop_width(server, new_page, width: int) -> None:
 
     # drill-down of the sparse owner: lines break on days without a value
     page.click('tr[data-agent-id="w1_owner"]')
-    page.wait_for_selector("#detail-view:not([hidden])")
-    wait_loaded(page, 30)
+    wait_detail(page, "w1_owner", 30)
     detail = api(client, "w1_admin", "/api/agents/w1_owner?period=30")
     gaps = 0
     for key in GAP_CHARTS:
@@ -438,8 +446,7 @@ def test_low_score_conversations_without_a_url_template_are_plain_ids(
     _, client = server
     page = new_page("no-links")
     page.goto(f"{server_without_links}/?token={token('w1_admin')}#agent=w1_owner")
-    page.wait_for_selector("#detail-view:not([hidden])")
-    wait_loaded(page, 30)
+    wait_detail(page, "w1_owner", 30)
     low = api(client, "w1_admin", "/api/agents/w1_owner?period=30")["low_csat_conversations"]
     cells = page.eval_on_selector_all(
         "#low-csat tbody tr td:nth-child(3)", "cs => cs.map(c => c.innerText.trim())")
@@ -499,8 +506,7 @@ def test_first_response_switches_between_calendar_and_business_hours(server, new
 
     # the drill-down keeps the basis
     page.click('tr[data-agent-id="w1_agent"]')
-    wait_loaded(page, 30)
-    page.wait_for_selector("#detail-view:not([hidden])")
+    wait_detail(page, "w1_agent", 30)
     charts = page.eval_on_selector_all(
         "#detail-charts [data-chart]", "cs => cs.map(c => c.dataset.chart)"
     )

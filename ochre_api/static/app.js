@@ -395,6 +395,7 @@
       if (seq === state.seq) {
         document.body.setAttribute('data-loading', 'false');
         document.body.setAttribute('data-period-loaded', String(state.period));
+        document.body.setAttribute('data-view-loaded', 'board');
       }
     });
   }
@@ -741,6 +742,7 @@
       if (seq === state.seq) {
         document.body.setAttribute('data-loading', 'false');
         document.body.setAttribute('data-period-loaded', String(state.period));
+        document.body.setAttribute('data-view-loaded', 'agent:' + agentId);
       }
     });
   }
