@@ -116,7 +116,7 @@ class WarehouseHold:
 )
 def warehouse_lock(init_context: dg.InitResourceContext) -> Iterator[WarehouseHold]:
     settings = getattr(init_context.resources, SETTINGS_RESOURCE).settings()
-    run_id = init_context.dagster_run.run_id if init_context.dagster_run else "?"
+    run_id = init_context.run.run_id if init_context.run else "?"
     hold = WarehouseHold(settings, f"Dagster run {run_id}", init_context.log)
     try:
         yield hold
