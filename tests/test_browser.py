@@ -130,18 +130,18 @@ def shown_rows(page) -> list[str]:
     )
 
 
-def wait_loaded(page, period: int) -> None:
-    page.wait_for_selector(f'body[data-loading="false"][data-period-loaded="{period}"]')
+def wait_loaded(page, period: int, view: str | None = None) -> None:
+    """Wait until the page has loaded `period` (and, given `view`, that view: the page's
+    markLoaded)."""
+    shown = f'[data-view-loaded="{view}"]' if view else ""
+    page.wait_for_selector(f'body[data-loading="false"][data-period-loaded="{period}"]{shown}')
 
 
 def wait_detail(page, agent_id: str, period: int) -> None:
     """Wait until one agent's drill-down has loaded and rendered. A row click only sets the
     URL hash; the page routes on the hashchange event that follows, so the board's own
     loaded markers are still on the body right after the click."""
-    page.wait_for_selector(
-        f'body[data-loading="false"][data-period-loaded="{period}"]'
-        f'[data-view-loaded="agent:{agent_id}"]'
-    )
+    wait_loaded(page, period, f"agent:{agent_id}")
     assert page.is_visible("#detail-view")
 
 

@@ -377,6 +377,15 @@
 
   // ---------- leaderboard ----------
 
+  // The body says what finished loading (the tests wait for it); a load that a newer one
+  // superseded marks nothing.
+  function markLoaded(seq, view) {
+    if (seq !== state.seq) return;
+    document.body.setAttribute('data-loading', 'false');
+    document.body.setAttribute('data-period-loaded', String(state.period));
+    document.body.setAttribute('data-view-loaded', view);
+  }
+
   function loadBoard() {
     var seq = ++state.seq;
     var q = '?period=' + state.period;
@@ -391,13 +400,7 @@
       renderTeamTiles(res[1]);
       renderTable();
       renderScatter(state.rows);
-    }).catch(handleError).then(function () {
-      if (seq === state.seq) {
-        document.body.setAttribute('data-loading', 'false');
-        document.body.setAttribute('data-period-loaded', String(state.period));
-        document.body.setAttribute('data-view-loaded', 'board');
-      }
-    });
+    }).catch(handleError).then(function () { markLoaded(seq, 'board'); });
   }
 
   function tile(label, value, sub, attrs) {
@@ -738,13 +741,7 @@
         return loadBoard().then(function () { showMessage(text); });
       }
       handleError(err);
-    }).then(function () {
-      if (seq === state.seq) {
-        document.body.setAttribute('data-loading', 'false');
-        document.body.setAttribute('data-period-loaded', String(state.period));
-        document.body.setAttribute('data-view-loaded', 'agent:' + agentId);
-      }
-    });
+    }).then(function () { markLoaded(seq, 'agent:' + agentId); });
   }
 
   function renderDetail(d) {
