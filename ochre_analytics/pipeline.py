@@ -136,14 +136,35 @@ def _check_partitions(job: dg.JobDefinition, as_of: dt.date) -> None:
         )
 
 
+POOLED_EVENT_LOG = "orchestration.storage", "PooledSqliteEventLogStorage"
+"""The code location's event log storage class: Dagster's SQLite one with kept connections."""
+_STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
+
+
 def _instance(settings: Settings) -> Any:
     """The warehouse's Dagster instance, the one ``make dev`` serves (``DAGSTER_HOME``, else
-    ``<warehouse>/dagster``, with the repository's ``dagster.yaml``): every run shows in the UI."""
+    ``<warehouse>/dagster``, with the repository's ``dagster.yaml``): every run shows in the UI.
+
+    When that ``dagster.yaml`` names no storage (Dagster's SQLite files), the run writes its
+    events through :data:`POOLED_EVENT_LOG`: the same files, a few seconds less per run.
+    """
+    import yaml
     from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
 
     from .config import prepare_dagster_home
 
-    return DagsterInstance.from_config(str(prepare_dagster_home(settings.warehouse_dir)))
+    home = prepare_dagster_home(settings.warehouse_dir)
+    config = yaml.safe_load((home / "dagster.yaml").read_text()) or {}
+    overrides: dict[str, Any] = {}
+    if not any(key in config for key in _STORAGE_KEYS):
+        module, name = POOLED_EVENT_LOG
+        overrides["event_log_storage"] = {
+            "module": module,
+            "class": name,
+            "config": {"base_dir": str(home / "history" / "runs")},
+        }
+    return DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))
 
 
 def _execute(
