@@ -515,24 +515,109 @@ class _GE:
         name = f"{self._assets:03d}_{_slug(batch_name)}"
         asset = self.datasource.add_dataframe_asset(name)
         batch_definition = asset.add_batch_definition_whole_dataframe("whole dataframe")
-        definition = self.context.validation_definitions.add(
-            gx.ValidationDefinition(
-                name=name,
-                data=batch_definition,
-                suite=self._suites[suite_name],
-            )
-        )
         result_format: dict[str, Any] = {
             "result_format": "SUMMARY",
             "partial_unexpected_count": _EXAMPLES,
         }
         # GE builds the index list of *every* unexpected row (about 50 us each): only on
         # small frames, or a column failing on a million rows would take minutes.
-        if index_columns and len(frame) <= _INDEX_ROWS_LIMIT:
-            result_format["unexpected_index_column_names"] = list(index_columns)
-        return definition.run(
-            batch_parameters={"dataframe": frame}, result_format=result_format, run_id=self.run_id
+        index = list(index_columns) if len(frame) <= _INDEX_ROWS_LIMIT else []
+        if index:
+            result_format["unexpected_index_column_names"] = index
+        groups = _column_groups(self._suites[suite_name].expectations, list(frame.columns), index)
+        if len(groups) == 1:
+            definition = self.context.validation_definitions.add(
+                gx.ValidationDefinition(
+                    name=name, data=batch_definition, suite=self._suites[suite_name]
+                )
+            )
+            result = definition.run(
+                batch_parameters={"dataframe": frame},
+                result_format=result_format,
+                run_id=self.run_id,
+            )
+            result.results = _in_order(result.results, self._suites[suite_name].expectations)
+            return result
+        return self._run_groups(suite_name, batch_definition, frame, groups, result_format)
+
+    def _run_groups(
+        self,
+        suite_name: str,
+        batch_definition: Any,
+        frame: pd.DataFrame,
+        groups: list[tuple[list[str] | None, list[int]]],
+        result_format: dict[str, Any],
+    ) -> Any:
+        """Validate each group of expectations on the frame's columns it reads, and store
+        the results as one validation of the whole suite (one Data Docs page per batch).
+
+        GE copies the whole batch frame for every metric with a row condition or a nullable
+        domain (``df[df[col].notnull()]``): on a 15-column frame of 780,000 rows that was
+        most of the audit of ``conversation_summary``. On a frame of the columns an
+        expectation reads, the copies are small and the results are the same.
+        """
+        from copy import copy
+
+        from great_expectations.core.expectation_validation_result import (
+            ExpectationSuiteValidationResult,
         )
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+        from great_expectations.validator.v1_validator import Validator
+        from great_expectations.validator.validation_statistics import (
+            calc_validation_statistics,
+        )
+
+        suite = self._suites[suite_name]
+        outcomes: list[Any] = [None] * len(suite.expectations)
+        first: Any = None
+        for columns, positions in groups:
+            part = self._gx.ExpectationSuite(
+                name=suite_name, expectations=[copy(suite.expectations[p]) for p in positions]
+            )
+            validator = Validator(
+                batch_definition=batch_definition,
+                batch_parameters={"dataframe": frame if columns is None else frame[columns]},
+                result_format=result_format,
+            )
+            res = validator.validate_expectation_suite(part)
+            if first is None:
+                first = res
+            in_order = _in_order(res.results, [suite.expectations[p] for p in positions])
+            for pos, outcome in zip(positions, in_order, strict=True):
+                outcomes[pos] = outcome
+        statistics = calc_validation_statistics(outcomes)
+        merged = ExpectationSuiteValidationResult(
+            results=outcomes,
+            success=statistics.success,
+            suite_name=suite_name,
+            statistics={
+                "evaluated_expectations": statistics.evaluated_expectations,
+                "successful_expectations": statistics.successful_expectations,
+                "unsuccessful_expectations": statistics.unsuccessful_expectations,
+                "success_percent": statistics.success_percent,
+            },
+            meta={
+                **first.meta,
+                "run_id": self.run_id,
+                "validation_time": self.run_id.run_time,
+                "batch_parameters": {"dataframe": "<DATAFRAME>"},
+            },
+            batch_id=first.batch_id,
+        )
+        suite_id = ExpectationSuiteIdentifier(name=suite_name)
+        self.context.validation_results_store.store_validation_results(
+            suite_validation_result=merged,
+            suite_validation_result_identifier=ValidationResultIdentifier(
+                batch_identifier=first.batch_id,
+                expectation_suite_identifier=suite_id,
+                run_id=self.run_id,
+            ),
+            expectation_suite_identifier=suite_id,
+        )
+        return merged
 
     def build_docs(self) -> Path | None:
         if self.docs_dir is None:
@@ -670,6 +755,99 @@ def _exception_messages(info: Any) -> list[str]:
 
 
 # --------------------------------------------------------------------------- formatting
+
+
+def _in_order(outcomes: list[Any], expectations: list[Any]) -> list[Any]:
+    """GE's results in the order of ``expectations``. GE lists the expectations whose metrics
+    could not even be planned (a missing column) first; the runner merges results over
+    chunks by position, so it puts them back. Matched on type and arguments."""
+
+    def key(config: Any) -> str:
+        kwargs = {k: v for k, v in dict(config.kwargs).items() if k != "batch_id"}
+        return json.dumps([config.type, _jsonable(kwargs)], sort_keys=True, default=str)
+
+    slots: dict[str, list[int]] = {}
+    for pos, expectation in enumerate(expectations):
+        slots.setdefault(key(expectation.configuration), []).append(pos)
+    ordered: list[Any] = [None] * len(expectations)
+    for outcome in outcomes:
+        free = slots.get(key(outcome.expectation_config))
+        if not free:
+            raise RuntimeError(f"GE returned a result for no expectation of the suite: {outcome}")
+        ordered[free.pop(0)] = outcome
+    if len(outcomes) != len(expectations):
+        raise RuntimeError(
+            f"GE returned {len(outcomes)} results for {len(expectations)} expectations"
+        )
+    return ordered
+
+
+def _column_groups(
+    expectations: list[Any], frame_columns: list[str], index_columns: list[str]
+) -> list[tuple[list[str] | None, list[int]]]:
+    """Positions of ``expectations`` grouped by the frame columns each reads.
+
+    A column, column-pair or multicolumn expectation reads its columns and those of its row
+    condition; it runs on those (plus ``index_columns``, in frame order; a column the frame
+    lacks is left out, so GE still reports it missing). Anything else (table-level, a
+    condition given as a string) runs on the whole frame (``None``). One group means: the
+    whole suite on the whole frame, as GE would run it.
+    """
+    from great_expectations.expectations.expectation import (
+        ColumnAggregateExpectation,
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+
+    kinds = (
+        ColumnAggregateExpectation,
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+    groups: dict[tuple[str, ...] | None, list[int]] = {}
+    for pos, expectation in enumerate(expectations):
+        needed = _read_columns(expectation) if isinstance(expectation, kinds) else None
+        key = None
+        if needed is not None:
+            wanted = needed | set(index_columns)
+            key = tuple(c for c in frame_columns if c in wanted)
+        groups.setdefault(key, []).append(pos)
+    if len(groups) == 1:
+        return [(None, [*range(len(expectations))])]
+    return [(None if k is None else list(k), v) for k, v in groups.items()]
+
+
+def _read_columns(expectation: Any) -> set[str] | None:
+    """The columns an expectation's kwargs name (None: a row condition given as text)."""
+    kwargs = dict(expectation.configuration.kwargs)
+    out: set[str] = set()
+    for key in ("column", "column_A", "column_B"):
+        if isinstance(kwargs.get(key), str):
+            out.add(kwargs[key])
+    out.update(kwargs.get("column_list") or [])
+    condition = kwargs.get("row_condition")
+    if isinstance(condition, str) and condition:
+        return None
+    if isinstance(condition, dict):
+        out |= _condition_columns(condition)
+    return out
+
+
+def _condition_columns(condition: Any) -> set[str]:
+    """Column names in a serialized GE row condition (``{"column": {"name": ...}}``)."""
+    out: set[str] = set()
+    if isinstance(condition, dict):
+        column = condition.get("column")
+        if isinstance(column, dict) and isinstance(column.get("name"), str):
+            out.add(column["name"])
+        for value in condition.values():
+            out |= _condition_columns(value)
+    elif isinstance(condition, list):
+        for value in condition:
+            out |= _condition_columns(value)
+    return out
 
 
 def _as_date(value: dt.date | str) -> dt.date:

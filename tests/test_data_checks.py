@@ -778,3 +778,99 @@ def test_volume_within_band_passes(warehouse: Path) -> None:
     )
     assert volume.success and not volume.skipped and volume.observed == 12
     assert report.passed and report.warnings == []
+
+
+# --------------------------------------------------------------------------- narrow frames
+
+
+def test_expectations_run_on_the_columns_they_read() -> None:
+    """The runner validates each expectation on the columns it reads (GE copies the whole
+    batch for every conditional or nullable metric); results equal GE's on the whole frame."""
+    import copy
+
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    import pandas as pd
+    from great_expectations.expectations.row_conditions import Column
+
+    from data_checks.runner import _GE, _column_groups, _exception_messages
+
+    frame = pd.DataFrame(
+        {
+            "conversation_id": ["c1", "c2", "c3", "c4"],
+            "human_replies": [2, 0, 1, 0],
+            "handling": ["handed_off", None, None, "ai_handled"],
+            "csat_score": [5.0, None, 7.0, 4.0],
+        }
+    )
+    expectations = [
+        # the frame's order differs: only the whole frame shows it
+        gxe.ExpectTableColumnsToMatchOrderedList(
+            column_list=["conversation_id", "handling", "human_replies", "csat_score"]
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(
+            column="handling", row_condition=Column("human_replies") > 0
+        ),
+        gxe.ExpectColumnValuesToBeBetween(column="csat_score", min_value=1, max_value=5),
+        gxe.ExpectColumnValuesToBeUnique(column="conversation_id"),
+        gxe.ExpectColumnValuesToNotBeNull(column="not_there"),
+    ]
+    groups = _column_groups(expectations, list(frame.columns), ["conversation_id"])
+    assert groups == [
+        (None, [0]),
+        (["conversation_id", "human_replies", "handling"], [1]),
+        (["conversation_id", "csat_score"], [2]),
+        (["conversation_id"], [3, 4]),
+    ]
+
+    def outcomes(result):
+        out = []
+        for r in result.results:
+            found = r.result or {}
+            out.append(
+                (
+                    r.expectation_config.type,
+                    r.success,
+                    found.get("unexpected_count"),
+                    found.get("partial_unexpected_index_list"),
+                    bool(_exception_messages(r.exception_info)),
+                )
+            )
+        return out
+
+    grouped = _GE(dt.date(2026, 11, 20), None).run(
+        "summary", "rows", frame, [copy.copy(e) for e in expectations], ["conversation_id"]
+    )
+    context = gx.get_context(mode="ephemeral")
+    batch = context.data_sources.add_pandas("p").add_dataframe_asset("a")
+    whole = context.validation_definitions.add(
+        gx.ValidationDefinition(
+            name="whole",
+            data=batch.add_batch_definition_whole_dataframe("whole"),
+            suite=context.suites.add(
+                gx.ExpectationSuite(name="summary", expectations=expectations)
+            ),
+        )
+    ).run(
+        batch_parameters={"dataframe": frame},
+        result_format={
+            "result_format": "SUMMARY",
+            "unexpected_index_column_names": ["conversation_id"],
+        },
+    )
+    # GE lists the expectation it could not plan (missing column) first; the runner puts
+    # every result back in the suite's order, which it merges chunks by.
+    assert sorted(outcomes(grouped), key=repr) == sorted(outcomes(whole), key=repr)
+    assert outcomes(whole)[0][0] == "expect_column_values_to_not_be_null"
+    assert [(kind, ok, error) for kind, ok, _, _, error in outcomes(grouped)] == [
+        ("expect_table_columns_to_match_ordered_list", False, False),
+        ("expect_column_values_to_not_be_null", False, False),
+        ("expect_column_values_to_be_between", False, False),
+        ("expect_column_values_to_be_unique", True, False),
+        ("expect_column_values_to_not_be_null", False, True),
+    ]
+    # the keys of the unexpected rows are still reported: c3 replied without a handling,
+    # and has a CSAT of 7
+    assert [row["conversation_id"] for row in outcomes(grouped)[1][3]] == ["c3"]
+    assert [row["conversation_id"] for row in outcomes(grouped)[2][3]] == ["c3"]
+    assert grouped.statistics["unsuccessful_expectations"] == 4
