@@ -783,7 +783,7 @@ def test_volume_within_band_passes(warehouse: Path) -> None:
 # --------------------------------------------------------------------------- narrow frames
 
 
-def test_expectations_run_on_the_columns_they_read() -> None:
+def test_expectations_run_on_the_columns_they_read(monkeypatch: pytest.MonkeyPatch) -> None:
     """The runner validates each expectation on the columns it reads (GE copies the whole
     batch for every conditional or nullable metric); results equal GE's on the whole frame."""
     import copy
@@ -838,9 +838,20 @@ def test_expectations_run_on_the_columns_they_read() -> None:
             )
         return out
 
-    grouped = _GE(dt.date(2026, 11, 20), None).run(
+    ge = _GE(dt.date(2026, 11, 20), None)
+    ge.narrow_rows = 0  # a large frame's path, on four rows
+    narrowed: list[list[str] | None] = []
+    run_groups = ge._run_groups
+
+    def spy(suite_name, batch_definition, frame, groups, result_format):
+        narrowed.extend(columns for columns, _ in groups)
+        return run_groups(suite_name, batch_definition, frame, groups, result_format)
+
+    monkeypatch.setattr(ge, "_run_groups", spy)
+    grouped = ge.run(
         "summary", "rows", frame, [copy.copy(e) for e in expectations], ["conversation_id"]
     )
+    assert narrowed == [columns for columns, _ in groups]
     context = gx.get_context(mode="ephemeral")
     batch = context.data_sources.add_pandas("p").add_dataframe_asset("a")
     whole = context.validation_definitions.add(
