@@ -171,6 +171,32 @@ def _freshness_of(event: dict) -> str:
     return match.group(1)
 
 
+def test_an_email_in_a_published_text_column_fails_the_build(dbt_docs):
+    """assert_no_personal_data_in_published_tables reads the text columns (numbers and dates
+    cannot hold an address): an email in conversation_summary.agents_replied fails it."""
+    import duckdb
+
+    tmp = dbt_docs["tmp"]
+    select = ["test", "--select", "assert_no_personal_data_in_published_tables"]
+    db = str(tmp / "warehouse" / "ochre.duckdb")
+    with duckdb.connect(db) as con:
+        (before,) = con.execute("select any_value(agents_replied) from conversation_summary "
+                                "where agents_replied is not null").fetchone()
+        con.execute("update conversation_summary set agents_replied = 'ann@example.com' "
+                    "where agents_replied = ?", [before])
+    try:
+        code, events = run_dbt(select, tmp)
+        assert code == 1
+        (failed,) = [e["msg"] for e in events if e.get("name") == "LogTestResult"]
+        assert "FAIL 1 assert_no_personal_data_in_published_tables" in failed
+    finally:
+        with duckdb.connect(db) as con:
+            con.execute("update conversation_summary set agents_replied = ? "
+                        "where agents_replied = 'ann@example.com'", [before])
+    code, events = run_dbt(select, tmp)
+    assert code == 0 and problems(events) == []
+
+
 def test_source_freshness_reads_the_load_log(dbt_docs):
     """`dbt source freshness`: each landing entity's newest loaded file, by the load log's
     loaded_at; warn after 26 hours, error after 50; the optional nps_responses has none.
