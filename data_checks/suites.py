@@ -182,13 +182,16 @@ class TableSuite:
     consistency_columns: tuple[str, ...] = ()
     derived: dict[str, tuple[str, ...]] = field(default_factory=dict)
     ages: dict[str, str] = field(default_factory=dict)
+    flags: dict[str, Callable[[pd.DataFrame], pd.Series]] = field(default_factory=dict)
     as_of_date: dt.date | None = None
     aggregates: list[AggregateCheck] = field(default_factory=list)
 
     def consistency_frame(self, df: pd.DataFrame) -> pd.DataFrame:
         """One chunk's grain, involved columns as float64 (null -> NaN) and derived columns.
 
-        ``derived`` columns are sums of parts (NaN if a part is null); ``ages`` columns are
+        ``derived`` columns are sums of parts (NaN if a part is null); ``flags`` are 1.0
+        where a row test holds, else 0.0 (GE filters a whole frame per metric of a
+        ``row_condition``; comparing two flags is one vectorised pass); ``ages`` columns are
         the days between a date column and the as-of date (GE compares datetime columns with
         datetime bounds one row at a time in Python: 15 s per million rows; numbers are
         vectorised, and min/max expectations would fail on an empty table).
@@ -202,6 +205,8 @@ class TableSuite:
             for part in parts:
                 total = total + pd.to_numeric(df[part], errors="coerce").astype("float64")
             out[name] = total
+        for name, flag in self.flags.items():
+            out[name] = flag(df).astype("float64")
         for name, column in self.ages.items():
             if column not in out.columns:
                 out[column] = df[column]
@@ -317,6 +322,20 @@ def _calendar_ge_business(calendar: str, business: str) -> Expectation:
     return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
         column_A=calendar, column_B=business, or_equal=True,
         ignore_row_if="either_value_is_missing",
+    )
+
+
+def _set_exactly_when(column: str, flag: str, test: str) -> Expectation:
+    """``column`` is not null exactly on the rows where ``test`` holds (consistency frame:
+    the flags ``<column>_set`` and ``flag``, 1.0 or 0.0, are equal)."""
+    return gxe.ExpectColumnPairValuesToBeEqual(
+        column_A=f"{column}_set",
+        column_B=flag,
+        meta={
+            "report_column": column,
+            "derived": f"{column}_set = 1 where {column} is not null, else 0; "
+            f"{flag} = 1 where {test}, else 0",
+        },
     )
 
 
@@ -798,8 +817,6 @@ def _build_suite(
             as_of_date=d,
         )
     if table == "conversation_summary":
-        replied = (Column("human_replies") > 0) | (Column("ai_replies") > 0)
-        silent = (Column("human_replies") == 0) & (Column("ai_replies") == 0)
         return TableSuite(
             table,
             c,
@@ -811,16 +828,12 @@ def _build_suite(
                 *_between(("first_response_seconds", "first_response_business_seconds"), 0, None),
                 _in_set("handling", HANDLING),
                 _in_set("csat_score", (1, 2, 3, 4, 5)),
-                gxe.ExpectColumnValuesToNotBeNull(column="handling", row_condition=replied),
-                gxe.ExpectColumnValuesToBeNull(column="handling", row_condition=silent),
-                gxe.ExpectColumnValuesToNotBeNull(
-                    column="agents_replied", row_condition=Column("human_replies") > 0
-                ),
-                gxe.ExpectColumnValuesToBeNull(
-                    column="agents_replied", row_condition=Column("human_replies") == 0
-                ),
             ],
             consistency=[
+                _set_exactly_when("handling", "replied", "human_replies + ai_replies > 0"),
+                _set_exactly_when("agents_replied", "human_replied", "human_replies > 0"),
+            ]
+            + [
                 gxe.ExpectColumnValuesToBeBetween(
                     column=f"{column}_age_days",
                     min_value=0,
@@ -830,6 +843,12 @@ def _build_suite(
             ]
             + [_calendar_ge_business("first_response_seconds", "first_response_business_seconds")],
             consistency_columns=("first_response_seconds", "first_response_business_seconds"),
+            flags={
+                "handling_set": lambda df: df["handling"].notna(),
+                "replied": lambda df: (df["human_replies"] > 0) | (df["ai_replies"] > 0),
+                "agents_replied_set": lambda df: df["agents_replied"].notna(),
+                "human_replied": lambda df: df["human_replies"] > 0,
+            },
             ages={
                 "first_response_date_age_days": "first_response_date",
                 "csat_submitted_date_age_days": "csat_submitted_date",

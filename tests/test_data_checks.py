@@ -482,13 +482,21 @@ VIOLATIONS = {
         ["UPDATE conversation_summary SET human_replies = -1 WHERE conversation_id = 'c2'"],
         ("conversation_summary", "human_replies", "expect_column_values_to_be_between"),
         "1 of 2 rows unexpected, e.g. human_replies=-1",
-        set(),
+        # agents who replied, but no human reply counted
+        {("conversation_summary", "agents_replied", "expect_column_pair_values_to_be_equal")},
     ),
     "summary handling without a reply": (
         ["UPDATE conversation_summary SET human_replies = 0, ai_replies = 0,"
          " agents_replied = NULL WHERE conversation_id = 'c2'"],
-        ("conversation_summary", "handling", "expect_column_values_to_be_null"),
-        "",
+        ("conversation_summary", "handling", "expect_column_pair_values_to_be_equal"),
+        "1 of 2 rows unexpected, e.g. handling_set=1.0, conversation_id=c2, replied=0.0",
+        set(),
+    ),
+    "summary without the agents who replied": (
+        ["UPDATE conversation_summary SET agents_replied = NULL WHERE conversation_id = 'c2'"],
+        ("conversation_summary", "agents_replied", "expect_column_pair_values_to_be_equal"),
+        "1 of 2 rows unexpected, e.g. agents_replied_set=0.0, conversation_id=c2,"
+        " human_replied=1.0",
         set(),
     ),
     "rejected share 5 % for messages": (
