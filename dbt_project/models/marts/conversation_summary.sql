@@ -9,6 +9,14 @@ conversation_activity as (
     where activity_date <= {{ as_of_date() }}
 ),
 
+-- the same fact, read apart for the CSAT days: a CTE read twice is materialized in full
+-- by DuckDB (2.5M rows at 2M conversations)
+csat_activity as (
+    select * from {{ ref('fct_conversation_activity') }}
+    where activity_date <= {{ as_of_date() }}
+        and csat_responses > 0
+),
+
 agent_activity as (
     select * from {{ ref('fct_agent_activity') }}
     where activity_date <= {{ as_of_date() }}
@@ -49,14 +57,13 @@ latest_csat as (
         conversation_id,
         csat_score,
         activity_date as csat_submitted_date
-    from conversation_activity
-    where csat_responses > 0
-        and (csat_superseded_on is null or csat_superseded_on > {{ as_of_date() }})
-        and conversation_id in (select conversation_id from window_activity)
+    from csat_activity
+    where csat_superseded_on is null or csat_superseded_on > {{ as_of_date() }}
 ),
 
 -- the conversation's first human reply that answered a waiting customer (one sample; on a
--- tie the shortest wait, as in fct_conversation_activity); only for the rows shown
+-- tie the shortest wait, as in fct_conversation_activity); the left join below keeps the
+-- rows shown (filtering here first cost more than it saved)
 first_response as (
     select
         conversation_id,
@@ -72,7 +79,6 @@ first_response as (
                 order by first_response_seconds, agent_id
             ) as sample_rank
         from first_response_samples
-        where conversation_id in (select conversation_id from window_activity)
     ) as ranked_samples
     where sample_rank = 1
 ),
