@@ -931,3 +931,33 @@ def test_reads_give_the_frames_duckdb_gives(warehouse: Path, tmp_path: Path) -> 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         summary = con.execute("select * from conversation_summary").df()
     assert len(summary) > 0 and str(summary["conversation_id"].dtype) == "str"
+
+
+def test_narrowed_batches_keep_one_data_docs_page_each(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Validated column group by column group (as large frames are), a batch is still one
+    stored validation: the same pages and results as validating the whole frame at once."""
+    from data_checks import runner
+
+    def pages(out: Path) -> dict[str, str]:
+        found = {}
+        for page in (out / "data_docs" / "validations").rglob("*.html"):
+            text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text()))
+            evaluated = re.search(r"Evaluated Expectations (\d+)", text)
+            found[page.name] = evaluated.group(1) if evaluated else ""
+        return found
+
+    whole = validate(warehouse, AS_OF, out_dir=tmp_path / "whole",
+                     tables=["conversation_summary"])
+    monkeypatch.setattr(runner, "_NARROW_ROWS", 0)
+    narrowed = validate(warehouse, AS_OF, out_dir=tmp_path / "narrowed",
+                        tables=["conversation_summary"])
+
+    def outcomes(report):
+        return [(r.column, r.expectation, r.success, r.observed) for r in report.results]
+
+    assert narrowed.passed and outcomes(narrowed) == outcomes(whole)
+    assert pages(tmp_path / "narrowed") == pages(tmp_path / "whole")
+    # declared types, consistency, rows: expectations evaluated per page
+    assert sorted(int(n) for n in pages(tmp_path / "whole").values()) == [1, 5, 28]
