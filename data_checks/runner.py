@@ -510,6 +510,7 @@ class _GE:
             run_name=f"ochre-{as_of.isoformat()}", run_time=dt.datetime.now(dt.UTC)
         )
         self._suites: dict[str, Any] = {}
+        self._order_keys: dict[str, list[str]] = {}  # per suite: _order_key of each expectation
         self._assets = 0
         self.narrow_rows = _NARROW_ROWS
 
@@ -525,6 +526,9 @@ class _GE:
         if suite_name not in self._suites:
             suite = gx.ExpectationSuite(name=suite_name, expectations=list(expectations))
             self._suites[suite_name] = self.context.suites.add(suite)
+            self._order_keys[suite_name] = [
+                _order_key(e.configuration) for e in self._suites[suite_name].expectations
+            ]
         self._assets += 1
         name = f"{self._assets:03d}_{_slug(batch_name)}"
         asset = self.datasource.add_dataframe_asset(name)
@@ -538,8 +542,12 @@ class _GE:
         index = list(index_columns) if len(frame) <= _INDEX_ROWS_LIMIT else []
         if index:
             result_format["unexpected_index_column_names"] = index
-        groups = _column_groups(self._suites[suite_name].expectations, list(frame.columns), index)
-        if len(groups) == 1 or len(frame) < self.narrow_rows:
+        groups = (
+            _column_groups(self._suites[suite_name].expectations, list(frame.columns), index)
+            if len(frame) >= self.narrow_rows
+            else []
+        )
+        if len(groups) <= 1:
             definition = self.context.validation_definitions.add(
                 gx.ValidationDefinition(
                     name=name, data=batch_definition, suite=self._suites[suite_name]
@@ -550,7 +558,7 @@ class _GE:
                 result_format=result_format,
                 run_id=self.run_id,
             )
-            result.results = _in_order(result.results, self._suites[suite_name].expectations)
+            result.results = _in_order(result.results, self._order_keys[suite_name])
             return result
         return self._run_groups(suite_name, batch_definition, frame, groups, result_format)
 
@@ -599,7 +607,8 @@ class _GE:
             res = validator.validate_expectation_suite(part)
             if first is None:
                 first = res
-            in_order = _in_order(res.results, [suite.expectations[p] for p in positions])
+            keys = self._order_keys[suite_name]
+            in_order = _in_order(res.results, [keys[p] for p in positions])
             for pos, outcome in zip(positions, in_order, strict=True):
                 outcomes[pos] = outcome
         statistics = calc_validation_statistics(outcomes)
@@ -810,28 +819,27 @@ def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     return pd.DataFrame(out, columns=table.column_names)
 
 
-def _in_order(outcomes: list[Any], expectations: list[Any]) -> list[Any]:
-    """GE's results in the order of ``expectations``. GE lists the expectations whose metrics
-    could not even be planned (a missing column) first; the runner merges results over
-    chunks by position, so it puts them back. Matched on type and arguments."""
+def _order_key(config: Any) -> str:
+    """An expectation configuration's type and arguments, to match a result to it."""
+    kwargs = {k: v for k, v in dict(config.kwargs).items() if k != "batch_id"}
+    return json.dumps([config.type, _jsonable(kwargs)], sort_keys=True, default=str)
 
-    def key(config: Any) -> str:
-        kwargs = {k: v for k, v in dict(config.kwargs).items() if k != "batch_id"}
-        return json.dumps([config.type, _jsonable(kwargs)], sort_keys=True, default=str)
 
+def _in_order(outcomes: list[Any], keys: list[str]) -> list[Any]:
+    """GE's results in the order of the expectations whose :func:`_order_key` are ``keys``.
+    GE lists the expectations whose metrics could not even be planned (a missing column)
+    first; the runner merges results over chunks by position, so it puts them back."""
     slots: dict[str, list[int]] = {}
-    for pos, expectation in enumerate(expectations):
-        slots.setdefault(key(expectation.configuration), []).append(pos)
-    ordered: list[Any] = [None] * len(expectations)
+    for pos, key in enumerate(keys):
+        slots.setdefault(key, []).append(pos)
+    ordered: list[Any] = [None] * len(keys)
     for outcome in outcomes:
-        free = slots.get(key(outcome.expectation_config))
+        free = slots.get(_order_key(outcome.expectation_config))
         if not free:
             raise RuntimeError(f"GE returned a result for no expectation of the suite: {outcome}")
         ordered[free.pop(0)] = outcome
-    if len(outcomes) != len(expectations):
-        raise RuntimeError(
-            f"GE returned {len(outcomes)} results for {len(expectations)} expectations"
-        )
+    if len(outcomes) != len(keys):
+        raise RuntimeError(f"GE returned {len(outcomes)} results for {len(keys)} expectations")
     return ordered
 
 
