@@ -81,11 +81,13 @@ Reader = Callable[[str, list[Any] | None], pd.DataFrame]
 
 @dataclass(frozen=True)
 class TableContract:
-    """Columns (name, DuckDB type) in published order, and the grain."""
+    """Columns (name, DuckDB type) in published order, the grain, and the columns whose
+    contract has a ``not_null`` constraint."""
 
     name: str
     columns: tuple[tuple[str, str], ...]
     grain: tuple[str, ...] = ()
+    not_null: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -126,7 +128,9 @@ GRAINS: dict[str, tuple[str, ...]] = {
 
 
 def mart_contract(table: str) -> TableContract:
-    """The enforced dbt contract of the mart `table` (its YAML): columns in order, types."""
+    """The enforced dbt contract of the mart `table` (its YAML): columns in order, types,
+    and the columns with a ``not_null`` constraint (DuckDB enforces it when dbt writes the
+    table; the suite checks it again, which is what holds it on Spark)."""
     doc = yaml.safe_load((MARTS_DIR / f"{table}.yml").read_text())
     (model,) = [m for m in doc["models"] if m["name"] == table]
     if not ((model.get("config") or {}).get("contract") or {}).get("enforced"):
@@ -135,7 +139,12 @@ def mart_contract(table: str) -> TableContract:
         (column["name"], CONTRACT_TYPES[str(column["data_type"]).strip().lower()])
         for column in model["columns"]
     )
-    return TableContract(table, columns, GRAINS[table])
+    not_null = tuple(
+        column["name"]
+        for column in model["columns"]
+        if any(c.get("type") == "not_null" for c in column.get("constraints") or ())
+    )
+    return TableContract(table, columns, GRAINS[table], not_null)
 
 
 CONTRACTS: dict[str, TableContract] = {table: mart_contract(table) for table in GRAINS}
@@ -671,8 +680,24 @@ def build_suite(
     gate covers the landing files loaded after it: the last publish; None: every file).
     """
     suite = _build_suite(table, as_of_date, **options)
+    suite.rows += _contract_not_null(suite)
     suite.aggregates.insert(0, declared_types_check(suite.contract))
     return suite
+
+
+def _contract_not_null(suite: TableSuite) -> list[Expectation]:
+    """A not-null expectation for each column with a contract ``not_null`` constraint that
+    the suite does not already check unconditionally."""
+    checked = {
+        e.column
+        for e in suite.rows
+        if isinstance(e, gxe.ExpectColumnValuesToNotBeNull) and not e.row_condition
+    }
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column=c)
+        for c in suite.contract.not_null
+        if c not in checked
+    ]
 
 
 def _build_suite(

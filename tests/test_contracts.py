@@ -90,3 +90,44 @@ def test_api_models_match_the_published_contracts(model):
                 mismatched[name] = (columns[name], info.annotation)
     assert mismatched == {}
     assert set(fields) & set(columns), f"{model.__name__} shares no column with {tables}"
+
+
+@pytest.mark.parametrize("table", PUBLISHED_TABLES)
+def test_not_null_is_a_contract_constraint_the_suites_check(table):
+    """A published column's not-null rule is declared once, as a ``not_null`` constraint of
+    the enforced contract: DuckDB refuses a null as dbt writes the table, and the Great
+    Expectations suite checks every such column (what holds it on Spark, whose Parquet
+    tables do not enforce constraints). No dbt ``not_null`` test repeats it."""
+    import great_expectations.expectations as gxe
+
+    from data_checks.suites import build_suite
+
+    model = _yaml_model(table)
+    declared = tuple(
+        c["name"] for c in model["columns"]
+        if {"type": "not_null"} in (c.get("constraints") or [])
+    )
+    assert declared and CONTRACTS[table].not_null == declared
+    assert set(CONTRACTS[table].grain) <= set(declared)
+    suite = build_suite(table, dt.date(2026, 11, 20))
+    checked = [
+        e.column for e in suite.rows
+        if isinstance(e, gxe.ExpectColumnValuesToNotBeNull) and not e.row_condition
+    ]
+    assert set(declared) <= set(checked)
+    assert len(checked) == len(set(checked)), "a column is checked for nulls twice"
+    tests = [t for c in model["columns"] for t in c.get("data_tests") or []]
+    assert "not_null" not in tests
+
+
+@pytest.mark.parametrize(
+    "model", [m for m, (_tables, whole_row) in API_MODELS.items() if whole_row],
+    ids=lambda m: m.__name__,
+)
+def test_api_fields_that_are_never_none_are_not_null_in_the_contract(model):
+    (table, *_rest), _whole_row = API_MODELS[model]
+    required = [
+        name for name, info in model.model_fields.items()
+        if type(None) not in typing.get_args(info.annotation)
+    ]
+    assert required and set(required) <= set(CONTRACTS[table].not_null)

@@ -630,7 +630,7 @@ def test_chunks_without_grain_cover_every_row(warehouse: Path) -> None:
         warehouse,
         "INSERT INTO rejected_records VALUES"
         " ('agents', 'agents/a.jsonl', 1, 'a9', 'unknown workspace'),"
-        " ('mentions', 'mentions/m.parquet', NULL, 'm1', 'missing required column'),"
+        " ('mentions', 'mentions/m.parquet', 7, 'm1', 'missing required column'),"
         " ('nope', 'x.jsonl', 1, NULL, 'unknown entity')",
     )
     report = validate(warehouse, AS_OF, out_dir=None, tables=["rejected_records"], chunk_rows=1)
@@ -669,8 +669,11 @@ def test_all_null_column_of_the_wrong_type_is_caught(warehouse: Path) -> None:
     )
     assert pandas_type.success and pandas_type.observed["element_count"] == 1
     assert report.failure_lines() == [
+        # line_number is not_null in the contract: the nulls fail too
+        "rejected_records, line_number, expect_column_values_to_not_be_null, "
+        "1 of 1 rows unexpected, e.g. None",
         "rejected_records, line_number, expect_column_pair_values_to_be_equal, "
-        "line_number: declared VARCHAR, contract BIGINT"
+        "line_number: declared VARCHAR, contract BIGINT",
     ]
 
 

@@ -137,3 +137,27 @@ def test_as_of_before_the_rerate_counts_the_earlier_rating(tmp_path):
     (interval,) = query(db, "select distinct csat_ci_low, csat_ci_high, team_csat_ci_low, "
                             "team_csat_ci_high from agent_leaderboard where period_days = 7")
     assert interval == pytest.approx((1.0585397232435634, 4.528361648001962) * 2, rel=1e-12)
+
+
+def test_the_build_database_enforces_the_contracts_not_null_constraints(published):
+    """dbt writes each mart with its contract's ``not_null`` constraints: the build database
+    refuses a null there, before any test or audit runs."""
+    import duckdb
+
+    from data_checks.suites import CONTRACTS
+
+    build = published.parent.parent / "ochre.duckdb"
+    for table, contract in CONTRACTS.items():
+        not_nullable = query(
+            build,
+            "select column_name from duckdb_columns() where schema_name = 'main' "
+            "and table_name = ? and not is_nullable order by column_index",
+            [table],
+        )
+        assert tuple(name for (name,) in not_nullable) == contract.not_null, table
+    con = duckdb.connect(str(build))
+    try:
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL constraint failed"):
+            con.execute("update team_kpis set conversations_replied = null")
+    finally:
+        con.close()
