@@ -71,7 +71,12 @@ def manifest_is_fresh(project: DbtProject = DBT_PROJECT) -> bool:
 
 
 def parse_manifest(project: DbtProject = DBT_PROJECT) -> Path:
-    """``dbt parse`` into a private folder, then move the manifest into place atomically."""
+    """``dbt parse`` into a private folder, then move the manifest into place atomically.
+
+    A full parse, not a partial one from the last state: it runs only when a file of the
+    project changed, and dbt 1.11's partial parsing can then lose what a YAML file says of
+    a singular test (seen: ``assert_published_tables_cover_the_run`` lost its description
+    and ``meta.dagster.ref``, so it was no longer an asset check)."""
     target_dir = project.project_dir / project.target_path
     target_dir.mkdir(parents=True, exist_ok=True)
     work = target_dir / f".parse-{os.getpid()}"
@@ -79,8 +84,6 @@ def parse_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     work.mkdir()
     try:
         partial = target_dir / PARTIAL_PARSE
-        if partial.exists():
-            shutil.copy2(partial, work / partial.name)
         env = {**os.environ, **_parse_settings(work).dbt_env()}
         proc = subprocess.run(
             [

@@ -104,12 +104,17 @@ class OchreDbtCliResource(DbtCliResource):
 
 def _seed_partial_parse(target_path: Path) -> None:
     """A new target folder starts from the pipeline's parse state (``project.py``), not
-    from ``target/`` (dagster-dbt's default), which other dbt commands overwrite."""
+    from ``target/`` (dagster-dbt's default), which other dbt commands overwrite. So does
+    one whose state is older than the pipeline's, a full parse of the project as it is now:
+    dbt would otherwise parse the changed files partially, which can lose YAML properties
+    (``parse_manifest``)."""
     seeded = target_path / PARTIAL_PARSE
     source = DBT_PROJECT.project_dir / DBT_PROJECT.target_path / PARTIAL_PARSE
-    if not seeded.exists() and source.exists():
+    if not source.exists():
+        return
+    if not seeded.exists() or seeded.stat().st_mtime < source.stat().st_mtime:
         target_path.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, seeded)
+        shutil.copy2(source, seeded)
 
 
 def dbt_resource() -> OchreDbtCliResource:
