@@ -816,7 +816,9 @@ def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
             out[name] = column.to_pandas(date_as_object=False).astype("datetime64[us]")
         else:
             out[name] = column.to_pandas()
-    return pd.DataFrame(out, columns=table.column_names)
+    # copy=False keeps one block per column: consolidating the numeric columns into 2-D
+    # blocks copies the whole batch (about 0.3 s per million rows) for nothing GE needs.
+    return pd.DataFrame(out, columns=table.column_names, copy=False)
 
 
 def _order_key(config: Any) -> str:
