@@ -58,9 +58,12 @@ demo: install
 	$(BIN)/ochre-analytics run
 	$(BIN)/ochre-analytics leaderboard --period 30
 
-## make test: every test (dbt unit + data tests run inside them), Spark included
+## make test: every test (dbt unit + data tests run inside them), Spark included, on
+## $(TEST_WORKERS) pytest-xdist workers, a test module per worker at a time (its fixtures
+## build once); TEST_WORKERS=0 runs them in this process
+TEST_WORKERS ?= 2
 test: install-test duckdb113
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## make lint: ruff (Python), import contracts (lint-imports: no cycles, orchestration on top),
 ## sqlfluff (dbt models, duckdb dialect)
