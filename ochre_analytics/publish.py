@@ -21,9 +21,12 @@ which copies them into the published file with the marts.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +175,104 @@ def check_no_personal_data(
                 )
 
 
+def staged_path(settings: Settings, key: str) -> Path:
+    """The candidate published file that :func:`stage_marts` writes for the run `key`."""
+    target = settings.published_db
+    return target.with_name(f".{target.name}.staged-{key}")
+
+
+def remove_staged(settings: Settings) -> None:
+    """Remove every staged candidate file (a run that stopped before its publish)."""
+    folder = settings.published_db.parent
+    if folder.is_dir():
+        for path in folder.glob(f".{settings.published_db.name}.staged-*"):
+            path.unlink(missing_ok=True)
+
+
+def _new_published_file(path: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(
+        str(path), config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION}
+    )
+
+
+def _marts(tables: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(t for t in tables if t not in HISTORY_TABLES)
+
+
+def stage_marts(
+    settings: Settings,
+    as_of: dt.date,
+    key: str,
+    *,
+    tables: tuple[str, ...] = PUBLISH_TABLES,
+    threads: int = 1,
+) -> Path | None:
+    """Write the marts of `tables` into the candidate published file of the run `key`.
+
+    The part of :func:`publish` that does not wait for the audit: the marts are copied from
+    the build database (with their comments) and checked for personal data, while the
+    audit reads the same database; nothing is swapped in here, and :func:`publish` only
+    adds the history tables to the candidate once the gate has passed. With a newer date
+    already published, publish keeps that file's marts: nothing is staged (None).
+    """
+    source = settings.warehouse_db
+    current = published_as_of(settings.published_db)
+    if not source.exists() or (current is not None and current > as_of):
+        return None
+    path = staged_path(settings, key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    marts = _marts(tables)
+    try:
+        con = _new_published_file(path)
+        try:
+            con.execute(f"set threads = {int(threads)}")
+            con.execute(f"attach '{_quote(source)}' as build (read_only)")
+            for table in marts:
+                con.execute(f'create table main."{table}" as select * from build.main."{table}"')
+            _copy_comments(con, marts, "build")
+            con.execute("detach build")
+            check_no_personal_data(con, list(marts))
+            con.execute("checkpoint")
+        finally:
+            con.close()
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    finally:
+        Path(str(path) + ".wal").unlink(missing_ok=True)
+    return path
+
+
+@contextlib.contextmanager
+def staging_marts(settings: Settings, as_of: dt.date, key: str) -> Iterator[None]:
+    """Run :func:`stage_marts` in a thread for the duration of the block (the audit).
+
+    DuckDB copies without the GIL on a core the audit (single-threaded Python) leaves
+    free. The candidate stays only when the block ends normally; a staging that failed
+    leaves none, and :func:`publish` then copies the marts itself (and reports what made
+    the staging fail, e.g. personal data).
+    """
+    def stage() -> None:
+        with contextlib.suppress(Exception):
+            stage_marts(settings, as_of, key)
+
+    remove_staged(settings)
+    worker = threading.Thread(
+        target=stage,
+        name="stage-published-marts",
+        daemon=True,
+    )
+    worker.start()
+    try:
+        yield
+    except BaseException:
+        worker.join()
+        remove_staged(settings)
+        raise
+    worker.join()
+
+
 def publish(
     settings: Settings,
     as_of: dt.date,
@@ -179,6 +280,7 @@ def publish(
     tables: tuple[str, ...] = PUBLISH_TABLES,
     extra_statements: tuple[str, ...] = (),
     keep_newer: bool = True,
+    staged: Path | None = None,
 ) -> Path:
     """Copy `tables` from the build database into a new published file and swap it in.
 
@@ -186,7 +288,9 @@ def publish(
     the build database on the duckdb target); :func:`record_history` must have run first.
     With `keep_newer`, publishing an as-of date older than the one already published (a
     backfill of past dates) only brings the history up to date: the marts and
-    ``publish_metadata.as_of_date`` of the newer published date are kept.
+    ``publish_metadata.as_of_date`` of the newer published date are kept. With `staged`
+    (:func:`stage_marts` of the same build, when it exists), the marts are already in
+    that file: it becomes the new file, and only the rest is added.
     """
     source = settings.warehouse_db
     if not source.exists():
@@ -205,17 +309,21 @@ def publish(
     # killed while it wrote the file): they are never swapped in
     for leftover in (tmp, Path(str(tmp) + ".wal"), *stale_temp_files(target.parent)):
         leftover.unlink(missing_ok=True)
+    use_staged = staged is not None and staged.exists() and not keep_current
+    copied = tuple(t for t in tables if not (use_staged and t not in HISTORY_TABLES))
     try:
-        con = duckdb.connect(
-            str(tmp), config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION}
-        )
+        if use_staged:
+            os.replace(staged, tmp)  # type: ignore[arg-type]
+        elif staged is not None:
+            staged.unlink(missing_ok=True)
+        con = _new_published_file(tmp)
         try:
             con.execute(f"attach '{_quote(source)}' as build (read_only)")
             if separate_history:
                 con.execute(f"attach '{_quote(history_source)}' as history (read_only)")
             if keep_current:
                 con.execute(f"attach '{_quote(target)}' as current (read_only)")
-            for table in tables:
+            for table in copied:
                 if table in HISTORY_TABLES:
                     db = "history" if separate_history else "build"
                 else:
@@ -229,7 +337,7 @@ def publish(
                 [published_date.isoformat(), dt.datetime.now(dt.UTC), settings.target],
             )
             comment_on(con, "publish_metadata", PUBLISH_METADATA_COMMENTS)
-            _copy_comments(con, tables, "build")
+            _copy_comments(con, copied, "build")
             for statement in extra_statements:
                 con.execute(statement)
             con.execute("detach build")
@@ -238,9 +346,9 @@ def publish(
             if keep_current:
                 con.execute("detach current")
             _create_visibility(con)
-            check_no_personal_data(
+            check_no_personal_data(  # the staged marts were checked when staged
                 con,
-                list(tables),
+                list(copied),
                 value_filters={
                     t: ("as_of_date = cast(? as date)", [as_of.isoformat()])
                     for t in tables

@@ -25,6 +25,7 @@ import dagster as dg
 from ochre_analytics import progress
 from ochre_analytics.config import PUBLISHED_TABLES, Settings
 from ochre_analytics.errors import PipelineError
+from ochre_analytics.publish import remove_staged, staging_marts
 
 from ..failures import failure
 from ..partitions import run_dates
@@ -153,8 +154,13 @@ def great_expectations_gate(
     warehouse_lock.hold()
     settings = ochre.settings()
     as_of = run_dates(context)[-1]
-    with progress.step("audit"):
+    with progress.step("audit"), staging_marts(
+        build_settings(settings), as_of, context.run.run_id
+    ):
+        # the marts' copy for the publish step is written meanwhile (ochre_analytics.publish)
         results, lines = _results(context, settings, as_of)
+    if lines:
+        remove_staged(build_settings(settings))
     yield from results
     if lines:
         context.log.error("data checks failed:\n" + "\n".join(lines))

@@ -30,6 +30,7 @@ from ochre_analytics.publish import (
     publish,
     published_as_of,
     record_history,
+    staged_path,
 )
 
 from ..checks.assets import gate_passed_in_run
@@ -105,7 +106,7 @@ def _publish(
             require_passed(audit(audited, as_of))
     with progress.step("publish"):
         rows = record_history(audited, as_of)
-        path = publish(audited, as_of)
+        path = publish(audited, as_of, staged=staged_path(audited, context.run.run_id))
     note = empty_windows_note(audited, as_of)
     if note:
         progress.say(f"warning: {note}")
