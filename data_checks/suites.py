@@ -233,23 +233,25 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 def _schema(contract: TableContract) -> list[Expectation]:
+    """The contract itself: the columns in order, their types, and not null wherever the
+    contract has a ``not_null`` constraint (the one place a suite checks for nulls without
+    a condition)."""
     out: list[Expectation] = [
         gxe.ExpectTableColumnsToMatchOrderedList(column_list=contract.column_names)
     ]
     for name, duck_type in contract.columns:
         out.append(gxe.ExpectColumnValuesToBeOfType(column=name, type_=PANDAS_TYPE[duck_type]))
+    out += [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in contract.not_null]
     return out
 
 
-def _keys(contract: TableContract, *extra_not_null: str) -> list[Expectation]:
-    out: list[Expectation] = [
-        gxe.ExpectColumnValuesToNotBeNull(column=c) for c in (*contract.grain, *extra_not_null)
-    ]
+def _keys(contract: TableContract) -> list[Expectation]:
+    """One row per grain (the grain's columns are not-null in the contract: ``_schema``)."""
     if len(contract.grain) == 1:
-        out.append(gxe.ExpectColumnValuesToBeUnique(column=contract.grain[0]))
-    elif contract.grain:
-        out.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(contract.grain)))
-    return out
+        return [gxe.ExpectColumnValuesToBeUnique(column=contract.grain[0])]
+    if contract.grain:
+        return [gxe.ExpectCompoundColumnsToBeUnique(column_list=list(contract.grain))]
+    return []
 
 
 def _between(columns: tuple[str, ...] | list[str], low: Any, high: Any) -> list[Expectation]:
@@ -259,23 +261,18 @@ def _between(columns: tuple[str, ...] | list[str], low: Any, high: Any) -> list[
 
 
 def _counts(columns: tuple[str, ...]) -> list[Expectation]:
-    """Counts are never null (an idle agent shows zeros) and never negative."""
-    return [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in columns] + _between(
-        columns, 0, None
-    )
+    """Counts are never negative (and never null, an idle agent shows zeros: the contract's
+    ``not_null`` constraints, ``_schema``)."""
+    return _between(columns, 0, None)
 
 
-def _fresh(contract: TableContract, as_of_date: dt.date) -> list[Expectation]:
+def _fresh(as_of_date: dt.date) -> list[Expectation]:
     # Distinct values, not a per-row between: GE compares datetimes row by row in Python.
-    out: list[Expectation] = []
-    if "as_of_date" not in contract.grain:  # else already checked with the keys
-        out.append(gxe.ExpectColumnValuesToNotBeNull(column="as_of_date"))
-    out.append(
+    return [
         gxe.ExpectColumnDistinctValuesToBeInSet(
             column="as_of_date", value_set=[_midnight(as_of_date)]
         )
-    )
-    return out
+    ]
 
 
 def _age_between(age_column: str, date_column: str, days: int) -> Expectation:
@@ -680,24 +677,8 @@ def build_suite(
     gate covers the landing files loaded after it: the last publish; None: every file).
     """
     suite = _build_suite(table, as_of_date, **options)
-    suite.rows += _contract_not_null(suite)
     suite.aggregates.insert(0, declared_types_check(suite.contract))
     return suite
-
-
-def _contract_not_null(suite: TableSuite) -> list[Expectation]:
-    """A not-null expectation for each column with a contract ``not_null`` constraint that
-    the suite does not already check unconditionally."""
-    checked = {
-        e.column
-        for e in suite.rows
-        if isinstance(e, gxe.ExpectColumnValuesToNotBeNull) and not e.row_condition
-    }
-    return [
-        gxe.ExpectColumnValuesToNotBeNull(column=c)
-        for c in suite.contract.not_null
-        if c not in checked
-    ]
 
 
 def _build_suite(
@@ -723,7 +704,7 @@ def _build_suite(
             rows=[
                 *_schema(c),
                 *_keys(c),
-                *_fresh(c, d),
+                *_fresh(d),
                 _in_set("period_days", PERIOD_DAYS),
                 _in_set("agent_role", AGENT_ROLES),
                 _in_set("agent_status", AGENT_STATUSES),
@@ -777,7 +758,7 @@ def _build_suite(
             rows=[
                 *_schema(c),
                 *_keys(c),
-                *_fresh(c, d),
+                *_fresh(d),
                 _in_set("period_days", PERIOD_DAYS),
                 *_counts(counts),
                 *_between(("ai_handled_pct",), 0, 100),
@@ -807,8 +788,8 @@ def _build_suite(
             c,
             rows=[
                 *_schema(c),
-                *_keys(c, "workspace_id"),
-                *_fresh(c, d),
+                *_keys(c),
+                *_fresh(d),
                 *_counts(counts),
                 *_between(FIRST_RESPONSE_MEDIANS, 0, None),
             ],
@@ -833,8 +814,8 @@ def _build_suite(
             c,
             rows=[
                 *_schema(c),
-                *_keys(c, "workspace_id", "score", "submitted_at", "submitted_date"),
-                *_fresh(c, d),
+                *_keys(c),
+                *_fresh(d),
                 _in_set("score", (1, 2)),
             ],
             consistency=[_age_between("submitted_date_age_days", "submitted_date", low_csat_days)],
@@ -847,8 +828,8 @@ def _build_suite(
             c,
             rows=[
                 *_schema(c),
-                *_keys(c, "workspace_id"),
-                *_fresh(c, d),
+                *_keys(c),
+                *_fresh(d),
                 *_counts(("human_replies", "ai_replies")),
                 *_between(("first_response_seconds", "first_response_business_seconds"), 0, None),
                 _in_set("handling", HANDLING),
@@ -886,7 +867,7 @@ def _build_suite(
             c,
             rows=[
                 *_schema(c),
-                *_keys(c, "workspace_id", "agent_role", "agent_status"),
+                *_keys(c),
                 _in_set("agent_role", AGENT_ROLES),
                 _in_set("agent_status", AGENT_STATUSES),
             ],
@@ -899,7 +880,7 @@ def _build_suite(
             c,
             rows=[
                 *_schema(c),
-                *_keys(c, "entity", "source_file", "reason"),
+                *_keys(c),
                 _in_set("entity", ENTITIES),
             ],
         )
@@ -910,7 +891,7 @@ def _build_suite(
             c,
             rows=[
                 *_schema(c),
-                *_keys(c, "load_status", "loaded_at"),
+                *_keys(c),
                 _in_set("entity", ENTITIES),
                 _in_set("load_status", LOAD_STATUSES),
                 *_counts(counts),
