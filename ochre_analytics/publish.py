@@ -199,6 +199,10 @@ def _marts(tables: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(t for t in tables if t not in HISTORY_TABLES)
 
 
+def _copy_table(con: duckdb.DuckDBPyConnection, table: str, db: str) -> None:
+    con.execute(f'create table main."{table}" as select * from {db}.main."{table}"')
+
+
 def stage_marts(
     settings: Settings,
     as_of: dt.date,
@@ -229,7 +233,7 @@ def stage_marts(
             con.execute(f"set threads = {int(threads)}")
             con.execute(f"attach '{_quote(source)}' as build (read_only)")
             for table in marts:
-                con.execute(f'create table main."{table}" as select * from build.main."{table}"')
+                _copy_table(con, table, "build")
             _copy_comments(con, marts, "build")
             con.execute("detach build")
             check_no_personal_data(con, list(marts))
@@ -310,7 +314,8 @@ def publish(
     for leftover in (tmp, Path(str(tmp) + ".wal"), *stale_temp_files(target.parent)):
         leftover.unlink(missing_ok=True)
     use_staged = staged is not None and staged.exists() and not keep_current
-    copied = tuple(t for t in tables if not (use_staged and t not in HISTORY_TABLES))
+    staged_marts = _marts(tables) if use_staged else ()
+    copied = tuple(t for t in tables if t not in staged_marts)
     try:
         if use_staged:
             os.replace(staged, tmp)  # type: ignore[arg-type]
@@ -328,7 +333,7 @@ def publish(
                     db = "history" if separate_history else "build"
                 else:
                     db = "current" if keep_current else "build"
-                con.execute(f'create table main."{table}" as select * from {db}.main."{table}"')
+                _copy_table(con, table, db)
             con.execute(
                 "create table main.publish_metadata as select "
                 "cast(? as date) as as_of_date, "

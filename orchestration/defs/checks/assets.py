@@ -154,13 +154,12 @@ def great_expectations_gate(
     warehouse_lock.hold()
     settings = ochre.settings()
     as_of = run_dates(context)[-1]
-    with progress.step("audit"), staging_marts(
-        build_settings(settings), as_of, context.run.run_id
-    ):
+    audited = build_settings(settings)
+    with progress.step("audit"), staging_marts(audited, as_of, context.run.run_id):
         # the marts' copy for the publish step is written meanwhile (ochre_analytics.publish)
         results, lines = _results(context, settings, as_of)
     if lines:
-        remove_staged(build_settings(settings))
+        remove_staged(audited)
     yield from results
     if lines:
         context.log.error("data checks failed:\n" + "\n".join(lines))
