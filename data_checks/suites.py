@@ -81,13 +81,15 @@ Reader = Callable[[str, list[Any] | None], pd.DataFrame]
 
 @dataclass(frozen=True)
 class TableContract:
-    """Columns (name, DuckDB type) in published order, the grain, and the columns whose
-    contract has a ``not_null`` constraint."""
+    """Columns (name, DuckDB type) in published order, the grain, the columns whose
+    contract has a ``not_null`` constraint, and the expressions of its ``check``
+    constraints (column and model level; SQL over the table's columns)."""
 
     name: str
     columns: tuple[tuple[str, str], ...]
     grain: tuple[str, ...] = ()
     not_null: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -129,8 +131,9 @@ GRAINS: dict[str, tuple[str, ...]] = {
 
 def mart_contract(table: str) -> TableContract:
     """The enforced dbt contract of the mart `table` (its YAML): columns in order, types,
-    and the columns with a ``not_null`` constraint (DuckDB enforces it when dbt writes the
-    table; the suite checks it again, which is what holds it on Spark)."""
+    the columns with a ``not_null`` constraint and the ``check`` constraints' expressions.
+    DuckDB enforces both when dbt writes the table; the suite checks them again, which is
+    what holds them on Spark (its Parquet tables enforce no constraint)."""
     doc = yaml.safe_load((MARTS_DIR / f"{table}.yml").read_text())
     (model,) = [m for m in doc["models"] if m["name"] == table]
     if not ((model.get("config") or {}).get("contract") or {}).get("enforced"):
@@ -144,7 +147,11 @@ def mart_contract(table: str) -> TableContract:
         for column in model["columns"]
         if any(c.get("type") == "not_null" for c in column.get("constraints") or ())
     )
-    return TableContract(table, columns, GRAINS[table], not_null)
+    constraints = [*(model.get("constraints") or ())] + [
+        c for column in model["columns"] for c in column.get("constraints") or ()
+    ]
+    checks = tuple(" ".join(c["expression"].split()) for c in constraints if c["type"] == "check")
+    return TableContract(table, columns, GRAINS[table], not_null, checks)
 
 
 CONTRACTS: dict[str, TableContract] = {table: mart_contract(table) for table in GRAINS}
@@ -455,6 +462,47 @@ def declared_types_check(contract: TableContract) -> AggregateCheck:
     )
 
 
+def check_constraints_check(contract: TableContract) -> AggregateCheck:
+    """Every row satisfies each ``check`` constraint of the contract: one row per
+    constraint (its expression, and how many rows break it), all counted in one scan.
+
+    A row whose expression is null passes, as in SQL's CHECK. DuckDB already refuses such
+    a row when dbt writes the table; this holds the constraints on Spark, and on a file
+    written by anything else.
+    """
+    table = contract.name
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE NOT ({expr})) AS c{n}" for n, expr in enumerate(contract.checks)
+    )
+    sql = f"SELECT {counts} FROM {table}"
+
+    def build(read: Reader) -> AggregateBatch:
+        found = read(sql, None).iloc[0]
+        frame = pd.DataFrame(
+            {
+                "check_constraint": list(contract.checks),
+                "violating_rows": [int(found[f"c{n}"]) for n in range(len(contract.checks))],
+            }
+        )
+        bad = frame[frame["violating_rows"] > 0]
+        messages: dict[int, str] = {}
+        if len(bad):
+            messages[0] = "; ".join(
+                f"{n:,} {'row breaks' if n == 1 else 'rows break'} `{rule}`"
+                for rule, n in zip(bad["check_constraint"], bad["violating_rows"], strict=True)
+            )
+        exp = gxe.ExpectColumnValuesToBeBetween(
+            column="violating_rows", min_value=0, max_value=0
+        )
+        return AggregateBatch(
+            frame, [exp], index_columns=("check_constraint",), messages=messages
+        )
+
+    return AggregateCheck(
+        f"{table}.check_constraints", "violating_rows", "expect_column_values_to_be_between", build
+    )
+
+
 def active_agent_windows_check(as_of: dt.date) -> AggregateCheck:
     """One agent_leaderboard row per active agent (in ``agents``) per window."""
     expected = (
@@ -678,6 +726,8 @@ def build_suite(
     """
     suite = _build_suite(table, as_of_date, **options)
     suite.aggregates.insert(0, declared_types_check(suite.contract))
+    if suite.contract.checks:
+        suite.aggregates.insert(1, check_constraints_check(suite.contract))
     return suite
 
 

@@ -120,6 +120,34 @@ def test_not_null_is_a_contract_constraint_the_suites_check(table):
     assert "not_null" not in tests
 
 
+@pytest.mark.parametrize("table", PUBLISHED_TABLES)
+def test_row_rules_are_check_constraints_the_suites_count(table):
+    """A published table's row rules (ranges, sums, null exactly when) are declared once, as
+    ``check`` constraints of the enforced contract: DuckDB refuses a row that breaks one as
+    dbt writes the table, and the Great Expectations suite counts the rows breaking each
+    (what holds them on Spark). No dbt ``expression_is_true`` test repeats one."""
+    from data_checks.suites import build_suite
+
+    model = _yaml_model(table)
+    declared = [
+        constraint["expression"]
+        for owner in (model, *model["columns"])
+        for constraint in owner.get("constraints") or []
+        if constraint["type"] == "check"
+    ]
+    assert CONTRACTS[table].checks == tuple(" ".join(e.split()) for e in declared)
+    suite = build_suite(table, dt.date(2026, 11, 20))
+    counted = [a for a in suite.aggregates if a.name == f"{table}.check_constraints"]
+    assert len(counted) == (1 if declared else 0)
+    tests = [
+        name
+        for owner in (model, *model["columns"])
+        for test in owner.get("data_tests") or []
+        for name in ([test] if isinstance(test, str) else test)
+    ]
+    assert "expression_is_true" not in tests
+
+
 @pytest.mark.parametrize(
     "model", [m for m, (_tables, whole_row) in API_MODELS.items() if whole_row],
     ids=lambda m: m.__name__,

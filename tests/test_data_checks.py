@@ -306,19 +306,25 @@ def test_json_and_html_are_written(warehouse: Path, tmp_path: Path) -> None:
     docs_index = out / "data_docs" / "index.html"
     assert report.data_docs_index == docs_index and docs_index.is_file()
     pages = list((out / "data_docs" / "validations").rglob("*.html"))
-    # rows + consistency + declared types + coverage, for both tables
-    assert len(pages) == 8
+    # rows + consistency + declared types + check constraints + coverage, for both tables
+    assert len(pages) == 10
     text = " ".join(re.sub(r"<[^>]+>|\s+", " ", p.read_text()) for p in pages)
     text = re.sub(r"\s+", " ", text)
     assert "Values in replies_sent and reply_parts_sum must always be equal" in text
     assert "Succeeded" in text and "Failed" not in text.replace("Failed Only", "")
     raw = sorted((out / "ge_results").glob("*.json"))
-    assert len(raw) == 8
+    assert len(raw) == 10
     first = json.loads(raw[0].read_text())
     assert first["success"] is True and first["results"]
 
 
 # --------------------------------------------------------------------------- violations
+
+
+def broken_check(table: str) -> tuple[str, str, str]:
+    """The check of `table`'s ``check`` constraints (a row a rule of the contract refuses)."""
+    return (table, "violating_rows", "expect_column_values_to_be_between")
+
 
 VIOLATIONS = {
     "duplicate key": (
@@ -341,7 +347,7 @@ VIOLATIONS = {
         ("agent_leaderboard", "ai_assisted_reply_pct", "expect_column_values_to_be_between"),
         "4 of 8 rows unexpected, e.g. ai_assisted_reply_pct=120.0, workspace_id=w1, "
         "as_of_date=2026-11-20, period_days=7, agent_id=a1; ai_assisted_reply_pct=120.0,",
-        set(),
+        {broken_check("agent_leaderboard")},
     ),
     "csat 6": (
         ["UPDATE agent_leaderboard SET csat_avg = 6 WHERE agent_id = 'a2' AND period_days = 90"],
@@ -350,14 +356,14 @@ VIOLATIONS = {
         "period_days=90, agent_id=a2",
         # a 6.0 is also above its interval
         {("agent_leaderboard", "csat_ci_high, csat_avg",
-          "expect_column_pair_values_a_to_be_greater_than_b")},
+          "expect_column_pair_values_a_to_be_greater_than_b"), broken_check("agent_leaderboard")},
     ),
     "negative seconds": (
         ["UPDATE team_kpis SET median_first_response_seconds = -1 WHERE period_days = 30"],
         ("team_kpis", "median_first_response_seconds", "expect_column_values_to_be_between"),
         "1 of 4 rows unexpected, e.g. median_first_response_seconds=-1.0, workspace_id=w1, "
         "as_of_date=2026-11-20, period_days=30",
-        set(),
+        {broken_check("team_kpis")},
     ),
     "sum mismatch": (
         [
@@ -371,7 +377,7 @@ VIOLATIONS = {
         ),
         "1 of 8 rows unexpected, e.g. replies_sent=2.0, workspace_id=w1, as_of_date=2026-11-20, "
         "period_days=7, agent_id=a2, reply_parts_sum=5.0",
-        set(),
+        {broken_check("agent_leaderboard")},
     ),
     "samples above conversations": (
         [
@@ -384,7 +390,7 @@ VIOLATIONS = {
             "expect_column_pair_values_a_to_be_greater_than_b",
         ),
         "1 of 4 rows unexpected, e.g. conversations_handled=1.0, agent_id=a2",
-        set(),
+        {broken_check("agent_daily_activity")},
     ),
     "missing active agent row": (
         ["DELETE FROM agent_leaderboard WHERE agent_id = 'a2' AND period_days = 30"],
@@ -423,7 +429,7 @@ VIOLATIONS = {
             "expect_column_pair_values_a_to_be_greater_than_b",
         ),
         "1 of 4 rows unexpected",
-        set(),
+        {broken_check("team_kpis")},
     ),
     "activity date outside the 180 days": (
         [
@@ -456,20 +462,20 @@ VIOLATIONS = {
             "expect_column_pair_values_a_to_be_greater_than_b",
         ),
         "1 of 8 rows unexpected",
-        set(),
+        {broken_check("agent_leaderboard")},
     ),
     "csat interval missing beside responses": (
         ["UPDATE team_kpis SET csat_ci_low = NULL WHERE period_days = 7"],
         ("team_kpis", "csat_ci_low", "expect_column_values_to_not_be_null"),
         "",
         {("team_kpis", "csat_avg, csat_ci_low",
-          "expect_column_pair_values_a_to_be_greater_than_b")},
+          "expect_column_pair_values_a_to_be_greater_than_b"), broken_check("team_kpis")},
     ),
     "csat interval off the scale": (
         ["UPDATE team_kpis SET csat_ci_low = 0.5 WHERE period_days = 14"],
         ("team_kpis", "csat_ci_low", "expect_column_values_to_be_between"),
         "1 of 4 rows unexpected, e.g. csat_ci_low=0.5",
-        set(),
+        {broken_check("team_kpis")},
     ),
     "conversation summarised twice": (
         ["INSERT INTO conversation_summary SELECT * FROM conversation_summary"
@@ -483,21 +489,24 @@ VIOLATIONS = {
         ("conversation_summary", "human_replies", "expect_column_values_to_be_between"),
         "1 of 2 rows unexpected, e.g. human_replies=-1",
         # agents who replied, but no human reply counted
-        {("conversation_summary", "agents_replied", "expect_column_pair_values_to_be_equal")},
+        {
+            ("conversation_summary", "agents_replied", "expect_column_pair_values_to_be_equal"),
+            broken_check("conversation_summary"),
+        },
     ),
     "summary handling without a reply": (
         ["UPDATE conversation_summary SET human_replies = 0, ai_replies = 0,"
          " agents_replied = NULL WHERE conversation_id = 'c2'"],
         ("conversation_summary", "handling", "expect_column_pair_values_to_be_equal"),
         "1 of 2 rows unexpected, e.g. handling_set=1.0, conversation_id=c2, replied=0.0",
-        set(),
+        {broken_check("conversation_summary")},
     ),
     "summary without the agents who replied": (
         ["UPDATE conversation_summary SET agents_replied = NULL WHERE conversation_id = 'c2'"],
         ("conversation_summary", "agents_replied", "expect_column_pair_values_to_be_equal"),
         "1 of 2 rows unexpected, e.g. agents_replied_set=0.0, conversation_id=c2,"
         " human_replied=1.0",
-        set(),
+        {broken_check("conversation_summary")},
     ),
     "rejected share 5 % for messages": (
         [
@@ -509,11 +518,20 @@ VIOLATIONS = {
         "messages/part-1.jsonl:7 invalid JSON (100 in all: rejected_records)",
         set(),
     ),
+    "a row a check constraint refuses": (
+        [
+            "UPDATE agent_daily_activity SET csat_score_sum = 11 WHERE agent_id = 'a2'"
+            " AND activity_date = DATE '2026-11-19'"
+        ],
+        broken_check("agent_daily_activity"),
+        "1 row breaks `csat_score_sum between csat_responses and 5 * csat_responses`",
+        set(),
+    ),
     "records read but not accounted for": (
         ["UPDATE landing_file_loads SET records_read = 201 WHERE entity = 'messages'"],
         ("landing_file_loads", "unaccounted_records", "expect_column_values_to_be_between"),
         "1 of 6 rows unexpected, e.g. unaccounted_records=1, source_file=messages/part-1.jsonl",
-        set(),
+        {broken_check("landing_file_loads")},
     ),
 }
 
@@ -962,5 +980,5 @@ def test_narrowed_batches_keep_one_data_docs_page_each(
 
     assert narrowed.passed and outcomes(narrowed) == outcomes(whole)
     assert pages(tmp_path / "narrowed") == pages(tmp_path / "whole")
-    # declared types, consistency, rows: expectations evaluated per page
-    assert sorted(int(n) for n in pages(tmp_path / "whole").values()) == [1, 5, 28]
+    # declared types, check constraints, consistency, rows: expectations evaluated per page
+    assert sorted(int(n) for n in pages(tmp_path / "whole").values()) == [1, 1, 5, 28]

@@ -161,3 +161,29 @@ def test_the_build_database_enforces_the_contracts_not_null_constraints(publishe
             con.execute("update team_kpis set conversations_replied = null")
     finally:
         con.close()
+
+
+def test_the_build_database_enforces_the_contracts_check_constraints(published):
+    """dbt writes each mart with its contract's ``check`` constraints (the row rules: ranges,
+    sums, null exactly when): the build database refuses a row that breaks one."""
+    import duckdb
+
+    from data_checks.suites import CONTRACTS
+
+    build = published.parent.parent / "ochre.duckdb"
+    for table, contract in CONTRACTS.items():
+        ((checks,),) = query(
+            build,
+            "select count(*) from duckdb_constraints() where schema_name = 'main' "
+            "and table_name = ? and constraint_type = 'CHECK'",
+            [table],
+        )
+        assert checks == len(contract.checks), table
+    con = duckdb.connect(str(build))
+    try:
+        with pytest.raises(duckdb.ConstraintException, match="ai_handled_conversations <="):
+            con.execute("update team_kpis set ai_handled_conversations = conversations_replied + 1")
+        with pytest.raises(duckdb.ConstraintException, match="csat_avg BETWEEN 1 AND 5"):
+            con.execute("update agent_leaderboard set csat_avg = 6 where csat_avg is not null")
+    finally:
+        con.close()
