@@ -5,6 +5,7 @@ read API's response models are checked against them here."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import types
 import typing
 
@@ -145,7 +146,35 @@ def test_row_rules_are_check_constraints_the_suites_count(table):
         for test in owner.get("data_tests") or []
         for name in ([test] if isinstance(test, str) else test)
     ]
-    assert "expression_is_true" not in tests
+    assert not {"expression_is_true", "accepted_values"} & set(tests)
+
+
+@pytest.mark.parametrize("table", PUBLISHED_TABLES)
+def test_value_lists_of_the_contracts_are_the_suites_and_the_seeds(table):
+    """A ``check`` constraint ``<column> in (...)`` lists the values the suite accepts for
+    that column; the windows are the seed's (``leaderboard_windows``), the entities the
+    landing contract's."""
+    import great_expectations.expectations as gxe
+
+    from data_checks.suites import build_suite
+    from ochre_analytics.landing import ENTITIES
+    from ochre_analytics.windows import leaderboard_windows
+
+    suite = build_suite(table, dt.date(2026, 11, 20))
+    accepted = {
+        e.column: sorted(map(str, e.value_set))
+        for e in suite.rows if isinstance(e, gxe.ExpectColumnValuesToBeInSet)
+    }
+    lists = {}
+    for expression in CONTRACTS[table].checks:
+        found = re.fullmatch(r"(\w+) in \((.*)\)", expression)
+        if found:
+            lists[found[1]] = sorted(v.strip().strip("'") for v in found[2].split(","))
+    assert lists == {column: accepted[column] for column in lists}
+    if "period_days" in lists:
+        assert lists["period_days"] == sorted(map(str, leaderboard_windows()))
+    if "entity" in lists:
+        assert lists["entity"] == sorted(ENTITIES)
 
 
 @pytest.mark.parametrize(

@@ -403,7 +403,8 @@ VIOLATIONS = {
         ["UPDATE team_kpis SET period_days = 31 WHERE period_days = 30"],
         ("team_kpis", "period_days", "expect_column_values_to_be_in_set"),
         "1 of 4 rows unexpected, e.g. period_days=31, workspace_id=w1, as_of_date=2026-11-20",
-        {("team_kpis", "team_kpis_rows", "expect_column_values_to_be_between")},
+        {("team_kpis", "team_kpis_rows", "expect_column_values_to_be_between"),
+         broken_check("team_kpis")},
     ),
     "bad quadrant": (
         [
@@ -413,7 +414,7 @@ VIOLATIONS = {
         ("agent_leaderboard", "load_quadrant", "expect_column_values_to_be_in_set"),
         "1 of 8 rows unexpected, e.g. load_quadrant=overloaded, workspace_id=w1, "
         "as_of_date=2026-11-20, period_days=7, agent_id=a2",
-        set(),
+        {broken_check("agent_leaderboard")},
     ),
     "stale as_of_date": (
         ["UPDATE team_kpis SET as_of_date = DATE '2026-11-19'"],
@@ -449,7 +450,7 @@ VIOLATIONS = {
         ["UPDATE agent_low_csat_conversations SET score = 3"],
         ("agent_low_csat_conversations", "score", "expect_column_values_to_be_in_set"),
         "1 of 1 rows unexpected, e.g. score=3, agent_id=a2, conversation_id=c9",
-        set(),
+        {broken_check("agent_low_csat_conversations")},
     ),
     "csat interval below its average": (
         [
@@ -660,7 +661,10 @@ def test_chunks_without_grain_cover_every_row(warehouse: Path) -> None:
     assert not_null.observed["element_count"] == 4
     assert report.failure_lines() == [
         "rejected_records, entity, expect_column_values_to_be_in_set, "
-        "1 of 4 rows unexpected, e.g. nope"
+        "1 of 4 rows unexpected, e.g. nope",
+        "rejected_records, violating_rows, expect_column_values_to_be_between, 1 row breaks "
+        "`entity in ('workspaces', 'agents', 'conversations', 'messages', 'csat_responses', "
+        "'mentions', 'nps_responses', 'business_hours', 'holidays')`",
     ]
 
 
