@@ -400,72 +400,103 @@ def test_a_time_zone_change_re_dates_the_workspace_history(nights):
     assert zones == [("Europe/Berlin",)]
 
 
-# --------------------------------------------------------------------------- single cases
+# --------------------------------------------------------------------------- late changes
+
+MOVES = {"re-exported reply": "wm1", "reply re-exported as a note": "wm2"}
+"""The workspace of each case of a conversation whose only activity moves away."""
+FIRST_RESPONSE_OF_AL = (
+    "select first_response_samples, median_first_response_seconds, replies_sent "
+    "from agent_leaderboard where agent_id = 'al' and period_days = 7"
+)
+ACTIVITY_DATES = "select distinct activity_date from {} where workspace_id = ? order by 1"
 
 
-def test_late_earlier_reply_removes_a_conversations_only_sample(tmp_path):
-    """A late reply that becomes the agent's first reply (with no customer waiting) leaves the
-    conversation without any sample: the nightly run must drop the stored one."""
+@pytest.fixture(scope="module")
+def late_changes(tmp_path_factory):
+    """Late records that change what earlier nights counted, one case per workspace on one
+    landing (the cases share no id): a night as of 11-19, the late files, a second night
+    as of 11-19 and a full refresh of the same landing. Returns the warehouses and what the
+    first night published."""
+    root = tmp_path_factory.mktemp("late_changes")
     land = Landing()
-    land.workspace("w1", "UTC")
-    land.agent("a1", "w1")
-    land.conversation("c1", "w1", "2026-11-18T09:50:00Z")
-    land.message("m1", "c1", "w1", "2026-11-18T10:00:00Z", "customer")
-    land.message("m2", "c1", "w1", "2026-11-18T10:30:00Z", "agent", "a1", ai_assist="none")
-    landing = land.write(tmp_path / "landing")
-    nightly, full = tmp_path / "nightly", tmp_path / "full"
+    # wl: al answers cl at 10:30, 30 minutes after the customer's message
+    land.workspace("wl", "UTC")
+    land.agent("al", "wl")
+    land.conversation("cl", "wl", "2026-11-18T09:50:00Z")
+    land.message("ml1", "cl", "wl", "2026-11-18T10:00:00Z", "customer")
+    land.message("ml2", "cl", "wl", "2026-11-18T10:30:00Z", "agent", "al", ai_assist="none")
+    # wm1, wm2: the only activity of cm1a / cm2a is a reply at 23:30 UTC on 11-10; each
+    # agent also answers another conversation on 11-15
+    for n, ws in enumerate(MOVES.values(), start=1):
+        land.agent(f"am{n}", ws)
+        land.workspace(ws, "UTC")
+        land.answered(f"cm{n}a", ws, f"am{n}", "2026-11-10T22:50:00Z", "2026-11-10T23:30:00Z",
+                      (f"mm{n}a", f"mm{n}b"))
+        land.answered(f"cm{n}b", ws, f"am{n}", "2026-11-15T10:00:00Z", "2026-11-15T10:05:00Z",
+                      (f"mm{n}c", f"mm{n}d"))
+    landing = land.write(root / "landing")
+    nightly, full = root / "nightly", root / "full"
     assert run_pipeline(landing, nightly, "2026-11-19") == 0
-    sql = ("select first_response_samples, median_first_response_seconds, replies_sent "
-           "from agent_leaderboard where agent_id = 'a1' and period_days = 7")
-    assert query(published(nightly), sql) == [(1, 1800.0, 1)]
+    out = {
+        "nightly": nightly,
+        "full": full,
+        "first_night_al": query(published(nightly), FIRST_RESPONSE_OF_AL),
+        "first_night_dates": {
+            ws: query(nightly / "ochre.duckdb", ACTIVITY_DATES.format("fct_agent_activity"), [ws])
+            for ws in MOVES.values()
+        },
+    }
 
-    late = Landing()
-    late.message("m0", "c1", "w1", "2026-11-18T09:50:00Z", "agent", "a1", ai_assist="none",
-                 updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
+    late = Landing(file="late.jsonl")
+    # wl: a reply of al at 09:50, before the customer wrote: al's first reply, with no
+    # customer waiting, so cl has no first-response sample any more
+    late.message("ml0", "cl", "wl", "2026-11-18T09:50:00Z", "agent", "al", ai_assist="none",
+                 updated_at="2026-11-19T08:00:00Z")
+    # wm1: the reply is re-exported with corrected times (it moves to 11-11)
+    late.message("mm1a", "cm1a", "wm1", "2026-11-11T00:50:00Z", "customer",
+                 updated_at="2026-11-19T08:00:00Z")
+    late.message("mm1b", "cm1a", "wm1", "2026-11-11T01:30:00Z", "agent", "am1",
+                 ai_assist="none", updated_at="2026-11-19T08:00:00Z")
+    # wm2: the reply is re-exported as an internal note (cm2a has no activity left)
+    late.message("mm2b", "cm2a", "wm2", "2026-11-10T23:30:00Z", "agent", "am2",
+                 message_type="note", updated_at="2026-11-19T08:00:00Z")
     late.write(landing)
     nightly_then_full_refresh(landing, nightly, full, "2026-11-19")
+    return out
+
+
+def test_late_earlier_reply_removes_a_conversations_only_sample(late_changes):
+    """A late reply that becomes the agent's first reply (with no customer waiting) leaves the
+    conversation without any sample: the nightly run must drop the stored one."""
+    nightly, full = late_changes["nightly"], late_changes["full"]
+    assert late_changes["first_night_al"] == [(1, 1800.0, 1)]
     expected = [(0, None, 2)]
-    assert query(published(full), sql) == expected
-    assert query(published(nightly), sql) == expected
-    assert query(nightly / "ochre.duckdb", "select count(*) from int_first_response_samples") \
-        == [(0,)]
+    assert query(published(full), FIRST_RESPONSE_OF_AL) == expected
+    assert query(published(nightly), FIRST_RESPONSE_OF_AL) == expected
+    assert query(nightly / "ochre.duckdb", "select count(*) from int_first_response_samples"
+                 " where conversation_id = 'cl'") == [(0,)]
 
 
-@pytest.mark.parametrize("move", ["re-exported reply", "reply re-exported as a note"])
-def test_a_conversation_whose_only_activity_moves_away_leaves_the_facts(tmp_path, move):
-    """The only activity of c1, a1's reply at 23:30 UTC on 11-10, is re-exported: with
-    corrected times (it moves to 11-11), or as an internal note (c1 has no activity left).
-    The nightly run drops what the facts held for it, as a full refresh has none."""
-    land = Landing()
-    land.workspace("w1", "UTC")
-    land.agent("a1", "w1")
-    land.answered("c1", "w1", "a1", "2026-11-10T22:50:00Z", "2026-11-10T23:30:00Z", ("m1", "m2"))
-    land.answered("c2", "w1", "a1", "2026-11-15T10:00:00Z", "2026-11-15T10:05:00Z", ("m3", "m4"))
-    landing = land.write(tmp_path / "landing")
-    nightly, full = tmp_path / "nightly", tmp_path / "full"
-    assert run_pipeline(landing, nightly, "2026-11-19") == 0
-    dates = "select distinct activity_date from {} order by 1"
-    build = nightly / "ochre.duckdb"
-    assert query(build, dates.format("fct_agent_activity"))[0][0] == dt.date(2026, 11, 10)
-
-    moved = Landing()
+@pytest.mark.parametrize("move", list(MOVES))
+def test_a_conversation_whose_only_activity_moves_away_leaves_the_facts(late_changes, move):
+    """The only activity of a conversation, a reply at 23:30 UTC on 11-10, is re-exported:
+    with corrected times (it moves to 11-11), or as an internal note (the conversation has
+    no activity left). The nightly run drops what the facts held for it, as a full refresh
+    has none."""
+    workspace = MOVES[move]
+    build = late_changes["nightly"] / "ochre.duckdb"
+    assert late_changes["first_night_dates"][workspace][0][0] == dt.date(2026, 11, 10)
     if move == "re-exported reply":
-        moved.message("m1", "c1", "w1", "2026-11-11T00:50:00Z", "customer",
-                      updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
-        moved.message("m2", "c1", "w1", "2026-11-11T01:30:00Z", "agent", "a1",
-                      ai_assist="none", updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
         expected = [(dt.date(2026, 11, 11),), (dt.date(2026, 11, 15),)]
     else:
-        moved.message("m2", "c1", "w1", "2026-11-10T23:30:00Z", "agent", "a1",
-                      message_type="note", updated_at="2026-11-19T08:00:00Z", file="late.jsonl")
         expected = [(dt.date(2026, 11, 15),)]
-    moved.write(landing)
-    nightly_then_full_refresh(landing, nightly, full, "2026-11-19")
-
     for model in ("fct_agent_activity", "fct_conversation_activity"):
-        assert query(build, dates.format(model)) == expected, model
-    for table in COMPARED:
-        assert_published_equal(nightly, full, table)
+        assert query(build, ACTIVITY_DATES.format(model), [workspace]) == expected, model
+
+
+@pytest.mark.parametrize("table", list(COMPARED))
+def test_the_night_after_late_changes_equals_a_full_refresh(late_changes, table):
+    assert_published_equal(late_changes["nightly"], late_changes["full"], table)
 
 
 def test_warehouse_of_an_earlier_version_asks_for_a_full_refresh(tmp_path, capsys):
