@@ -11,8 +11,9 @@ three parts, because the runner reads large tables in chunks:
   the involved columns cast to float64 (a null becomes NaN and never compares equal) and
   derived columns (``reply_parts_sum``, ``<date>_age_days`` for the date windows).
 * ``aggregates``: checks that need the whole table, other tables or the catalog (declared
-  column types, one row per active agent per window, one team_kpis row per workspace per
-  window, rejected share per entity, volume against the trailing week). Their frames are
+  column types, the rows breaking each ``check`` constraint of the contract, one row per
+  active agent per window, one team_kpis row per workspace per window, rejected share per
+  entity, volume against the trailing week). Their frames are
   computed by DuckDB SQL on a read-only connection and then validated with GE.
 
 Everything here describes *what* is checked; :mod:`data_checks.runner` does the reading and
