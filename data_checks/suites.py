@@ -52,19 +52,6 @@ LOW_CSAT_DAYS = 90  # dbt var low_csat_days
 VOLUME_TOLERANCE = 0.5  # warn beyond +-50 % of the trailing median
 VOLUME_HISTORY_DAYS = 7
 
-# The pandas dtype DuckDB gives for each contract type, as GE's ExpectColumnValuesToBeOfType
-# names it (it compares ``dtype.type``): BIGINT is int64 with or without nulls (numpy int64 or
-# pandas Int64), INTEGER int32, DATE datetime64[us], TIMESTAMPTZ a tz-aware Timestamp, VARCHAR
-# the pandas 3 ``str`` dtype (object when every value is null: then GE checks each value).
-PANDAS_TYPE = {
-    "VARCHAR": "str",
-    "BIGINT": "int64",
-    "INTEGER": "int32",
-    "DOUBLE": "float64",
-    "DATE": "datetime64",
-    "TIMESTAMPTZ": "Timestamp",
-}
-
 # How information_schema.columns spells a contract type, where it differs.
 INFORMATION_SCHEMA_TYPE = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
 
@@ -241,14 +228,15 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 def _schema(contract: TableContract) -> list[Expectation]:
-    """The contract itself: the columns in order, their types, and not null wherever the
-    contract has a ``not_null`` constraint (the one place a suite checks for nulls without
-    a condition)."""
+    """The contract itself: the columns in order, and not null wherever the contract has a
+    ``not_null`` constraint (the one place a suite checks for nulls without a condition).
+
+    The column types are checked once per table, on the declared types
+    (:func:`declared_types_check`), not per column on the pandas dtypes: DuckDB gives each
+    declared type one dtype, and an all-null column has no dtype to tell."""
     out: list[Expectation] = [
         gxe.ExpectTableColumnsToMatchOrderedList(column_list=contract.column_names)
     ]
-    for name, duck_type in contract.columns:
-        out.append(gxe.ExpectColumnValuesToBeOfType(column=name, type_=PANDAS_TYPE[duck_type]))
     out += [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in contract.not_null]
     return out
 
@@ -419,10 +407,10 @@ def _coverage_check(
 def declared_types_check(contract: TableContract) -> AggregateCheck:
     """The DuckDB column types are the contract's, exactly (from information_schema).
 
-    Complements the pandas dtype checks, which cannot tell the type of a column whose values
-    are all null (pandas gives object, and GE then passes any type). One expectation per
-    table on the frame (column_name, declared_type, contract_type); a missing column has a
-    null declared type.
+    The one type check of a table: exact where a check of the pandas dtypes is not (a
+    column whose values are all null reaches pandas as object, whatever its type), and one
+    expectation instead of one per column. One expectation on the frame (column_name,
+    declared_type, contract_type); a missing column has a null declared type.
     """
     sql = (
         "SELECT column_name, data_type FROM information_schema.columns "
