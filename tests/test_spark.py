@@ -43,6 +43,7 @@ import json
 import math
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -295,8 +296,18 @@ def spark_warehouse(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("spark-warehouse")
 
 
+def temp_resources() -> set[Path]:
+    """Hive's session resource folders in the system temp folder (its default place)."""
+    return set(Path(tempfile.gettempdir()).glob("*_resources"))
+
+
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory, spark_warehouse) -> dict[str, Path]:
+def resources_before_spark() -> set[Path]:
+    return temp_resources()
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory, spark_warehouse, resources_before_spark) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("generated")
     landing = generated_landing(root)
     return {
@@ -650,9 +661,13 @@ def test_spark_publish_says_spark(generated):
     assert _query(generated["duckdb"], "select engine from publish_metadata") == [("duckdb",)]
 
 
-def test_spark_files_stay_under_the_warehouse(generated, spark_warehouse):
+def test_spark_files_stay_under_the_warehouse(generated, spark_warehouse,
+                                              resources_before_spark):
     spark_dir = spark_warehouse / "spark"
     assert (spark_dir / "metastore_db").is_dir()
+    # Hive's per-session resource folders: the dbt build's session and the export's
+    assert len(list((spark_dir / "tmp").glob("*_resources"))) == 2
+    assert temp_resources() - resources_before_spark == set()
     assert (spark_dir / "warehouse" / "ochre.db" / "agent_leaderboard").is_dir()
     assert export_db(Settings.from_env(warehouse_dir=spark_warehouse)).is_file()
     assert not (PROJECT_DIR / "metastore_db").exists()
