@@ -11,7 +11,7 @@ three parts, because the runner reads large tables in chunks:
   the involved columns cast to float64 (a null becomes NaN and never compares equal) and
   derived columns (``reply_parts_sum``, ``<date>_age_days`` for the date windows).
 * ``aggregates``: checks that need the whole table, other tables or the catalog (declared
-  column types, the rows breaking each ``check`` constraint of the contract, one row per
+  column types, the rows breaking each constraint of the contract, one row per
   active agent per window, one team_kpis row per workspace per window, rejected share per
   entity, volume against the trailing week). Their frames are
   computed by DuckDB SQL on a read-only connection and then validated with GE.
@@ -87,6 +87,12 @@ class TableContract:
     def has_as_of_date(self) -> bool:
         return "as_of_date" in self.column_names
 
+    @property
+    def rules(self) -> tuple[str, ...]:
+        """Every constraint of the contract as the SQL condition each row meets: a
+        ``not_null`` one as ``<column> is not null``, then the ``check`` expressions."""
+        return tuple(f"{column} is not null" for column in self.not_null) + self.checks
+
 
 MARTS_DIR = PROJECT_DIR / "dbt_project" / "models" / "marts"
 """The published marts' YAML: their enforced dbt contracts are the column contracts."""
@@ -120,8 +126,9 @@ GRAINS: dict[str, tuple[str, ...]] = {
 def mart_contract(table: str) -> TableContract:
     """The enforced dbt contract of the mart `table` (its YAML): columns in order, types,
     the columns with a ``not_null`` constraint and the ``check`` constraints' expressions.
-    DuckDB enforces both when dbt writes the table; the suite checks them again, which is
-    what holds them on Spark (its Parquet tables enforce no constraint)."""
+    DuckDB enforces both when dbt writes the table; the suite counts the rows breaking
+    them again (:func:`constraints_check`), which is what holds them on Spark (its Parquet
+    tables enforce no constraint)."""
     doc = yaml.safe_load((MARTS_DIR / f"{table}.yml").read_text())
     (model,) = [m for m in doc["models"] if m["name"] == table]
     if not ((model.get("config") or {}).get("contract") or {}).get("enforced"):
@@ -228,21 +235,18 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 
 def _schema(contract: TableContract) -> list[Expectation]:
-    """The contract itself: the columns in order, and not null wherever the contract has a
-    ``not_null`` constraint (the one place a suite checks for nulls without a condition).
+    """The contract's columns, in order.
 
-    The column types are checked once per table, on the declared types
-    (:func:`declared_types_check`), not per column on the pandas dtypes: DuckDB gives each
-    declared type one dtype, and an all-null column has no dtype to tell."""
-    out: list[Expectation] = [
-        gxe.ExpectTableColumnsToMatchOrderedList(column_list=contract.column_names)
-    ]
-    out += [gxe.ExpectColumnValuesToNotBeNull(column=c) for c in contract.not_null]
-    return out
+    The rest of the contract is checked once per table, not column by column: the types on
+    the declared types (:func:`declared_types_check`: DuckDB gives each declared type one
+    pandas dtype, and an all-null column has no dtype to tell), the ``not_null`` and
+    ``check`` constraints in one SQL scan (:func:`constraints_check`)."""
+    return [gxe.ExpectTableColumnsToMatchOrderedList(column_list=contract.column_names)]
 
 
 def _keys(contract: TableContract) -> list[Expectation]:
-    """One row per grain (the grain's columns are not-null in the contract: ``_schema``)."""
+    """One row per grain (the grain's columns are not-null in the contract:
+    :func:`constraints_check`)."""
     if len(contract.grain) == 1:
         return [gxe.ExpectColumnValuesToBeUnique(column=contract.grain[0])]
     if contract.grain:
@@ -258,7 +262,7 @@ def _between(columns: tuple[str, ...] | list[str], low: Any, high: Any) -> list[
 
 def _counts(columns: tuple[str, ...]) -> list[Expectation]:
     """Counts are never negative (and never null, an idle agent shows zeros: the contract's
-    ``not_null`` constraints, ``_schema``)."""
+    ``not_null`` constraints, :func:`constraints_check`)."""
     return _between(columns, 0, None)
 
 
@@ -451,17 +455,18 @@ def declared_types_check(contract: TableContract) -> AggregateCheck:
     )
 
 
-def check_constraints_check(contract: TableContract) -> AggregateCheck:
-    """Every row satisfies each ``check`` constraint of the contract: one row per
-    constraint (its expression, and how many rows break it), all counted in one scan.
+def constraints_check(contract: TableContract) -> AggregateCheck:
+    """Every row meets each constraint of the contract (:attr:`TableContract.rules`: not
+    null, then the ``check`` expressions): one row per constraint (its rule, and how many
+    rows break it), all counted in one scan of the table.
 
-    A row whose expression is null passes, as in SQL's CHECK. DuckDB already refuses such
-    a row when dbt writes the table; this holds the constraints on Spark, and on a file
-    written by anything else.
+    A row whose ``check`` expression is null passes, as in SQL's CHECK. DuckDB already
+    refuses a row breaking a constraint when dbt writes the table; this holds them on Spark
+    (whose Parquet tables enforce none), and on a file written by anything else.
     """
-    table = contract.name
+    table, rules = contract.name, contract.rules
     counts = ", ".join(
-        f"count(*) FILTER (WHERE NOT ({expr})) AS c{n}" for n, expr in enumerate(contract.checks)
+        f"count(*) FILTER (WHERE NOT ({rule})) AS c{n}" for n, rule in enumerate(rules)
     )
     sql = f"SELECT {counts} FROM {table}"
 
@@ -469,8 +474,8 @@ def check_constraints_check(contract: TableContract) -> AggregateCheck:
         found = read(sql, None).iloc[0]
         frame = pd.DataFrame(
             {
-                "check_constraint": list(contract.checks),
-                "violating_rows": [int(found[f"c{n}"]) for n in range(len(contract.checks))],
+                "constraint": list(rules),
+                "violating_rows": [int(found[f"c{n}"]) for n in range(len(rules))],
             }
         )
         bad = frame[frame["violating_rows"] > 0]
@@ -478,17 +483,15 @@ def check_constraints_check(contract: TableContract) -> AggregateCheck:
         if len(bad):
             messages[0] = "; ".join(
                 f"{n:,} {'row breaks' if n == 1 else 'rows break'} `{rule}`"
-                for rule, n in zip(bad["check_constraint"], bad["violating_rows"], strict=True)
+                for rule, n in zip(bad["constraint"], bad["violating_rows"], strict=True)
             )
         exp = gxe.ExpectColumnValuesToBeBetween(
             column="violating_rows", min_value=0, max_value=0
         )
-        return AggregateBatch(
-            frame, [exp], index_columns=("check_constraint",), messages=messages
-        )
+        return AggregateBatch(frame, [exp], index_columns=("constraint",), messages=messages)
 
     return AggregateCheck(
-        f"{table}.check_constraints", "violating_rows", "expect_column_values_to_be_between", build
+        f"{table}.constraints", "violating_rows", "expect_column_values_to_be_between", build
     )
 
 
@@ -715,8 +718,8 @@ def build_suite(
     """
     suite = _build_suite(table, as_of_date, **options)
     suite.aggregates.insert(0, declared_types_check(suite.contract))
-    if suite.contract.checks:
-        suite.aggregates.insert(1, check_constraints_check(suite.contract))
+    if suite.contract.rules:
+        suite.aggregates.insert(1, constraints_check(suite.contract))
     return suite
 
 

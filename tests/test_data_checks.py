@@ -312,7 +312,8 @@ def test_json_and_html_are_written(warehouse: Path, tmp_path: Path) -> None:
 
 
 def broken_check(table: str) -> tuple[str, str, str]:
-    """The check of `table`'s ``check`` constraints (a row a rule of the contract refuses)."""
+    """The check of `table`'s constraints (a row a rule of the contract refuses: a null in a
+    ``not_null`` column, a row breaking a ``check`` expression)."""
     return (table, "violating_rows", "expect_column_values_to_be_between")
 
 
@@ -328,8 +329,8 @@ VIOLATIONS = {
     ),
     "null key": (
         ["UPDATE agent_leaderboard SET agent_id = NULL WHERE agent_id = 'a2' AND period_days = 14"],
-        ("agent_leaderboard", "agent_id", "expect_column_values_to_not_be_null"),
-        "1 of 8 rows unexpected",
+        broken_check("agent_leaderboard"),
+        "1 row breaks `agent_id is not null`",
         {("agent_leaderboard", "leaderboard_rows", "expect_column_values_to_be_between")},
     ),
     "pct 120": (
@@ -627,11 +628,11 @@ def test_duplicate_key_caught_across_chunks(warehouse: Path) -> None:
 def test_chunked_good_data_passes_with_global_counts(warehouse: Path) -> None:
     report = validate(warehouse, AS_OF, out_dir=None, tables=["agent_leaderboard"], chunk_rows=4)
     assert report.passed, report.failure_lines()
-    (not_null,) = by_key(
-        report, "agent_leaderboard", "agent_id", "expect_column_values_to_not_be_null"
+    (counts,) = by_key(
+        report, "agent_leaderboard", "conversations_handled", "expect_column_values_to_be_between"
     )
-    assert not_null.observed["element_count"] == 8
-    assert not_null.batch == "rows (2 chunks)"
+    assert counts.observed["element_count"] == 8
+    assert counts.batch == "rows (2 chunks)"
 
 
 def test_chunks_without_grain_cover_every_row(warehouse: Path) -> None:
@@ -643,12 +644,9 @@ def test_chunks_without_grain_cover_every_row(warehouse: Path) -> None:
         " ('nope', 'x.jsonl', 1, NULL, 'unknown entity')",
     )
     report = validate(warehouse, AS_OF, out_dir=None, tables=["rejected_records"], chunk_rows=1)
-    (not_null,) = [
-        r
-        for r in by_key(report, "rejected_records", "entity", "expect_column_values_to_not_be_null")
-        if r.batch == "rows (4 chunks)"
-    ]
-    assert not_null.observed["element_count"] == 4
+    (in_set,) = by_key(report, "rejected_records", "entity", "expect_column_values_to_be_in_set")
+    assert in_set.batch == "rows (4 chunks)"
+    assert in_set.observed["element_count"] == 4
     assert report.failure_lines() == [
         "rejected_records, entity, expect_column_values_to_be_in_set, "
         "1 of 4 rows unexpected, e.g. nope",
@@ -676,11 +674,11 @@ def test_all_null_column_of_the_wrong_type_is_caught(warehouse: Path) -> None:
     )
     report = validate(warehouse, AS_OF, out_dir=None, tables=["rejected_records"])
     assert report.failure_lines() == [
-        # line_number is not_null in the contract: the nulls fail too
-        "rejected_records, line_number, expect_column_values_to_not_be_null, "
-        "1 of 1 rows unexpected, e.g. None",
         "rejected_records, line_number, expect_column_pair_values_to_be_equal, "
         "line_number: declared VARCHAR, contract BIGINT",
+        # line_number is not_null in the contract: the nulls fail too
+        "rejected_records, violating_rows, expect_column_values_to_be_between, "
+        "1 row breaks `line_number is not null`",
     ]
 
 
@@ -716,7 +714,9 @@ def test_missing_column_fails_closed(warehouse: Path) -> None:
     report = validate(warehouse, AS_OF, out_dir=None, tables=["agents"])
     failed = {(r.column, r.expectation): r for r in report.failures}
     assert ("agent_status", "expect_column_values_to_be_in_set") in failed
-    assert ("agent_status", "expect_column_values_to_not_be_null") in failed
+    # the constraints scan names the column (agent_status is not null) and fails with it
+    constraints = failed[("violating_rows", "expect_column_values_to_be_between")]
+    assert "agent_status" in constraints.exception
     assert (None, "expect_table_columns_to_match_ordered_list") in failed
     assert failed[("agent_status", "expect_column_values_to_be_in_set")].exception
     declared = failed[("agent_status", "expect_column_pair_values_to_be_equal")]
@@ -732,6 +732,7 @@ def test_missing_database_and_unknown_table_fail_closed(tmp_path: Path) -> None:
         f"workspaces, -, read_table, {missing}",
         f"workspaces, declared_type, contract_type, expect_column_pair_values_to_be_equal, "
         f"{missing}",
+        f"workspaces, violating_rows, expect_column_values_to_be_between, {missing}",
     ]
     results = validate_table(tmp_path / "nope.duckdb", "leaderboard", AS_OF)
     assert [(r.table, r.expectation, r.success, r.blocking) for r in results] == [
@@ -968,5 +969,5 @@ def test_narrowed_batches_keep_one_data_docs_page_each(
 
     assert narrowed.passed and outcomes(narrowed) == outcomes(whole)
     assert pages(tmp_path / "narrowed") == pages(tmp_path / "whole")
-    # declared types, check constraints, consistency, rows: expectations evaluated per page
-    assert sorted(int(n) for n in pages(tmp_path / "whole").values()) == [1, 1, 5, 14]
+    # declared types, constraints, consistency, rows: expectations evaluated per page
+    assert sorted(int(n) for n in pages(tmp_path / "whole").values()) == [1, 1, 5, 9]
