@@ -462,13 +462,24 @@ def constraints_check(contract: TableContract) -> AggregateCheck:
 
     A row whose ``check`` expression is null passes, as in SQL's CHECK. DuckDB already
     refuses a row breaking a constraint when dbt writes the table; this holds them on Spark
-    (whose Parquet tables enforce none), and on a file written by anything else.
+    (whose Parquet tables enforce none), and on a file written by anything else. The
+    failure line names one breaking row per rule by its grain (the first three columns of
+    a table without one), as GE's lines do: "1 row breaks `csat_avg between 1 and 5`
+    (e.g. workspace_id=w1, as_of_date=2026-11-20, period_days=90, agent_id=a2)".
     """
     table, rules = contract.name, contract.rules
     counts = ", ".join(
         f"count(*) FILTER (WHERE NOT ({rule})) AS c{n}" for n, rule in enumerate(rules)
     )
     sql = f"SELECT {counts} FROM {table}"
+    key = contract.grain or tuple(contract.column_names[:3])
+    example = " || ', ' || ".join(
+        f"'{column}=' || coalesce(CAST({column} AS VARCHAR), 'None')" for column in key
+    )
+
+    def first_breaking_row(read: Reader, rule: str) -> str:
+        found = read(f"SELECT {example} AS e FROM {table} WHERE NOT ({rule}) LIMIT 1", None)
+        return f" (e.g. {found['e'].iloc[0]})" if len(found) else ""
 
     def build(read: Reader) -> AggregateBatch:
         found = read(sql, None).iloc[0]
@@ -483,6 +494,7 @@ def constraints_check(contract: TableContract) -> AggregateCheck:
         if len(bad):
             messages[0] = "; ".join(
                 f"{n:,} {'row breaks' if n == 1 else 'rows break'} `{rule}`"
+                + first_breaking_row(read, rule)
                 for rule, n in zip(bad["constraint"], bad["violating_rows"], strict=True)
             )
         exp = gxe.ExpectColumnValuesToBeBetween(

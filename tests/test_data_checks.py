@@ -330,7 +330,8 @@ VIOLATIONS = {
     "null key": (
         ["UPDATE agent_leaderboard SET agent_id = NULL WHERE agent_id = 'a2' AND period_days = 14"],
         broken_check("agent_leaderboard"),
-        "1 row breaks `agent_id is not null`",
+        "1 row breaks `agent_id is not null` "
+        "(e.g. workspace_id=w1, as_of_date=2026-11-20, period_days=14, agent_id=None)",
         {("agent_leaderboard", "leaderboard_rows", "expect_column_values_to_be_between")},
     ),
     "pct 120": (
@@ -516,7 +517,8 @@ VIOLATIONS = {
             " AND activity_date = DATE '2026-11-19'"
         ],
         broken_check("agent_daily_activity"),
-        "1 row breaks `csat_score_sum between csat_responses and 5 * csat_responses`",
+        "1 row breaks `csat_score_sum between csat_responses and 5 * csat_responses` "
+        "(e.g. agent_id=a2, activity_date=2026-11-19)",
         set(),
     ),
     "records read but not accounted for": (
@@ -652,7 +654,8 @@ def test_chunks_without_grain_cover_every_row(warehouse: Path) -> None:
         "1 of 4 rows unexpected, e.g. nope",
         "rejected_records, violating_rows, expect_column_values_to_be_between, 1 row breaks "
         "`entity in ('workspaces', 'agents', 'conversations', 'messages', 'csat_responses', "
-        "'mentions', 'nps_responses', 'business_hours', 'holidays')`",
+        "'mentions', 'nps_responses', 'business_hours', 'holidays')` "
+        "(e.g. entity=nope, source_file=x.jsonl, line_number=1)",
     ]
 
 
@@ -678,7 +681,8 @@ def test_all_null_column_of_the_wrong_type_is_caught(warehouse: Path) -> None:
         "line_number: declared VARCHAR, contract BIGINT",
         # line_number is not_null in the contract: the nulls fail too
         "rejected_records, violating_rows, expect_column_values_to_be_between, "
-        "1 row breaks `line_number is not null`",
+        "1 row breaks `line_number is not null` "
+        "(e.g. entity=messages, source_file=messages/part-1.jsonl, line_number=None)",
     ]
 
 
