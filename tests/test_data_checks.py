@@ -296,7 +296,7 @@ def test_json_and_html_are_written(warehouse: Path, tmp_path: Path) -> None:
     docs_index = out / "data_docs" / "index.html"
     assert report.data_docs_index == docs_index and docs_index.is_file()
     pages = list((out / "data_docs" / "validations").rglob("*.html"))
-    # rows + consistency + declared types + check constraints + coverage, for both tables
+    # rows + consistency + declared types + constraints + coverage, for both tables
     assert len(pages) == 10
     text = " ".join(re.sub(r"<[^>]+>|\s+", " ", p.read_text()) for p in pages)
     text = re.sub(r"\s+", " ", text)
