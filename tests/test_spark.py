@@ -291,6 +291,27 @@ def build_and_publish(landing: Path, warehouse: Path, target: str, keep_as: Path
     return keep_as
 
 
+SHORT_RUN_JVM_OPTIONS = " ".join((
+    "-XX:TieredStopAtLevel=1",
+    "-XX:ReservedCodeCacheSize=240m",
+    "-XX:+UseSerialGC",
+))
+"""JVM options for this module's Spark processes (dbt's and the export's), which the JVM
+reads from ``JAVA_TOOL_OPTIONS`` itself. Their runs are short and share two cores with
+another test worker: the quick (C1) compiler alone and the one-thread garbage collector
+cost a third less CPU than the JVM's defaults (``benchmarks/README.md``, stop 36). The
+C1 compiler alone reserves a code cache of 48 MB instead of 240 MB, which a nightly
+sequence fills ("Out of space in CodeCache"): the cache keeps the default size. The
+product keeps the JVM's defaults, whose optimising compiler pays off on large builds."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def short_run_jvm():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JAVA_TOOL_OPTIONS", SHORT_RUN_JVM_OPTIONS)
+        yield
+
+
 @pytest.fixture(scope="module")
 def spark_warehouse(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("spark-warehouse")
