@@ -13,6 +13,10 @@
   ignored signal is inherited: ``dagster dev`` then waited forever on children that ignored
   the SIGINT it sends them on shutdown. This process handles the signals, and a handled
   signal is reset to its default when ``dagster dev`` is started.
+- Dagster's code servers listen on unix sockets in the temporary folder and leave them
+  there when they stop, and ``dagster dev`` leaves its ``workspace.yaml`` there: it gets
+  a private temporary folder (``TMPDIR``, ``ochre-dev-*`` in the system's), removed once
+  its group has stopped.
 - ``dagster dev`` is superseded by ``dg dev`` (package ``dagster-dg-cli``), which needs the
   repository laid out as a ``dg`` project; this code location is a plain module
   (``-m orchestration.definitions``), so ``make dev`` keeps ``dagster dev`` and silences its
@@ -24,9 +28,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 
@@ -120,17 +126,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
-    proc = subprocess.Popen(
-        dagster_dev_command(["--host", args.host, "--port", str(args.port), *rest]),
-        cwd=PROJECT_DIR,
-        env={**os.environ, "DAGSTER_HOME": str(home)},
-        process_group=0,
-    )
+    temp_dir = tempfile.mkdtemp(prefix="ochre-dev-")
     try:
-        while proc.poll() is None and not stopping:
-            time.sleep(0.2)
+        proc = subprocess.Popen(
+            dagster_dev_command(["--host", args.host, "--port", str(args.port), *rest]),
+            cwd=PROJECT_DIR,
+            env={**os.environ, "DAGSTER_HOME": str(home), "TMPDIR": temp_dir},
+            process_group=0,
+        )
+        try:
+            while proc.poll() is None and not stopping:
+                time.sleep(0.2)
+        finally:
+            stop_group(proc, say)
     finally:
-        stop_group(proc, say)
+        shutil.rmtree(temp_dir, ignore_errors=True)
     if stopping:
         say(f"stopped ({signal.Signals(stopping[0]).name})")
         return 128 + stopping[0]

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -71,6 +72,18 @@ def _session(sid: int) -> list[psutil.Process]:
         except (ProcessLookupError, psutil.Error):
             continue
     return members
+
+
+def _code_server_sockets(processes: list[psutil.Process]) -> set[Path]:
+    """The unix sockets Dagster's code servers (``dagster api grpc --socket``) listen on."""
+    found = set()
+    for proc in processes:
+        try:
+            args = proc.cmdline()
+        except psutil.Error:
+            continue
+        found |= {Path(args[n + 1]) for n, arg in enumerate(args[:-1]) if arg == "--socket"}
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +209,12 @@ def test_ctrl_c_stops_make_dev_and_everything_it_started(dev):
         time.sleep(0.5)
     before = _session(proc.pid)
     assert len(before) >= 8  # shell, make, launcher, dagster dev, services, run, dbt
+    sockets = _code_server_sockets(before)
+    # the code servers' sockets are in make dev's own temporary folder, not the system's
+    assert sockets and all(p.is_socket() for p in sockets), sockets
+    folders = {p.parent for p in sockets}
+    assert all(f.parent == Path(tempfile.gettempdir()) and f.name.startswith("ochre-dev-")
+               for f in folders), folders
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C: the foreground process group
     proc.wait(180)
     deadline = time.monotonic() + 30
@@ -203,6 +222,7 @@ def test_ctrl_c_stops_make_dev_and_everything_it_started(dev):
         time.sleep(0.5)
     left = [(p.pid, " ".join(p.cmdline())[:120]) for p in _session(proc.pid)]
     assert left == []
+    assert [f for f in folders if f.exists()] == []  # nor the sockets left in it
     output = dev["log"].read_text()
     assert "make dev: stopped (SIGINT)" in output
     output = output[output.index("make dev: landing "):]  # make's own install steps before
