@@ -170,7 +170,9 @@ def _dbt_build(
 ) -> Iterator[Any]:
     printer = ProgressPrinter()
     args = build_args(settings, full_refresh=full_refresh)
-    invocation = dbt.invoke(settings, args, as_of=as_of, context=context)
+    # dagster-dbt reads the op's tags through the context it is given; from an asset's
+    # context that read is deprecated (a DeprecationWarning per tag), from the op's it is not
+    invocation = dbt.invoke(settings, args, as_of=as_of, context=context.op_execution_context)
     for event in invocation.stream_raw_events():
         printer(event.raw_event)
         if emit:
