@@ -299,7 +299,7 @@ SHORT_RUN_JVM_OPTIONS = " ".join((
 """JVM options for this module's Spark processes (dbt's and the export's), which the JVM
 reads from ``JAVA_TOOL_OPTIONS`` itself. Their runs are short and share two cores with
 another test worker: the quick (C1) compiler alone and the one-thread garbage collector
-cost a third less CPU than the JVM's defaults (``benchmarks/README.md``, stop 36). The
+cost a third less CPU than the JVM's defaults (``docs/spark.md``, "Speed"). The
 C1 compiler alone reserves a code cache of 48 MB instead of 240 MB, which a nightly
 sequence fills ("Out of space in CodeCache"): the cache keeps the default size. The
 product keeps the JVM's defaults, whose optimising compiler pays off on large builds."""
