@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -126,12 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_signal)
-    temp_dir = tempfile.mkdtemp(prefix="ochre-dev-")
-    try:
+    with tempfile.TemporaryDirectory(prefix="ochre-dev-", ignore_cleanup_errors=True) as tmp:
         proc = subprocess.Popen(
             dagster_dev_command(["--host", args.host, "--port", str(args.port), *rest]),
             cwd=PROJECT_DIR,
-            env={**os.environ, "DAGSTER_HOME": str(home), "TMPDIR": temp_dir},
+            env={**os.environ, "DAGSTER_HOME": str(home), "TMPDIR": tmp},
             process_group=0,
         )
         try:
@@ -139,8 +137,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 time.sleep(0.2)
         finally:
             stop_group(proc, say)
-    finally:
-        shutil.rmtree(temp_dir, ignore_errors=True)
     if stopping:
         say(f"stopped ({signal.Signals(stopping[0]).name})")
         return 128 + stopping[0]
