@@ -308,7 +308,8 @@ product keeps the JVM's defaults, whose optimising compiler pays off on large bu
 @pytest.fixture(scope="module", autouse=True)
 def short_run_jvm():
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JAVA_TOOL_OPTIONS", SHORT_RUN_JVM_OPTIONS)
+        # before any options already set, which win: the JVM takes the last of a repeat
+        patch.setenv("JAVA_TOOL_OPTIONS", SHORT_RUN_JVM_OPTIONS, prepend=" ")
         yield
 
 
